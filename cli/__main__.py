@@ -1,0 +1,5 @@
+"""``python -m layernet_cli`` runs the command line like ``layernet``."""
+
+from layernet_cli.app import main
+
+main()

@@ -1,0 +1,50 @@
+"""layernet: object-oriented neural networks on numpy and scipy, the way the course taught them.
+
+>>> import layernet as ln
+>>> net = ln.Network([2, 3, 2], hidden="sigmoid", output="sigmoid").init(seed=0)
+>>> run = ln.run(ln.RunConfig.reference())          # the blog's 2-3-2 moons network
+>>> round(run.metrics["cost"], 4), run.metrics["train_accuracy"]
+(0.1324, 0.98)
+"""
+
+from .activations import Activation, available_activations, get_activation, register_activation
+from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
+from .errors import ConfigError, DataError, LayerNetError, ModelFileError
+from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
+from .layers import Layer
+from .network import Network
+from .optimize import METHODS, IterationInfo
+from .packing import ParameterPacker
+from .runner import Run, run
+from .training import TrainResult, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation",
+    "ConfigError",
+    "DataConfig",
+    "DataError",
+    "GradientCheck",
+    "IterationInfo",
+    "Layer",
+    "LayerNetError",
+    "METHODS",
+    "ModelFileError",
+    "Network",
+    "NetworkConfig",
+    "ParameterPacker",
+    "Run",
+    "RunConfig",
+    "TrainResult",
+    "TrainingConfig",
+    "available_activations",
+    "check_gradients",
+    "check_nn_gradients",
+    "debug_problem",
+    "get_activation",
+    "gradient_check",
+    "register_activation",
+    "run",
+    "train",
+]

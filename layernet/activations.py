@@ -1,0 +1,275 @@
+"""Activations: a name, the function and its derivative, kept together, and a registry by name.
+
+Backpropagation needs each hidden layer's derivative ``f'(z)``. An :class:`Activation` carries both,
+so a new activation is one object: register it by name and every layer, config file and saved
+model can use it. ``derivative(z, a)`` receives the pre-activation ``z`` and the output ``a`` the
+forward pass already computed, so sigmoid and tanh derive from ``a`` without recomputing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import LayerNetError
+
+__all__ = [
+    "Activation",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "Identity",
+    "Softmax",
+    "register_activation",
+    "get_activation",
+    "available_activations",
+]
+
+ArrayFunction = Callable[[np.ndarray], np.ndarray]
+
+
+class Activation:
+    """An activation function together with its derivative.
+
+    Build one from two functions, or subclass and override :meth:`forward` and :meth:`derivative`.
+
+    Parameters
+    ----------
+    name : str, optional
+        The name configs and saved models use. Subclasses may set it as a class attribute.
+    function : callable, optional
+        ``function(z) -> a``, elementwise, for ``z`` of shape ``(n_samples, n_units)``.
+    derivative : callable, optional
+        ``derivative(z) -> f'(z)``, elementwise, same shape as ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import layernet as ln
+    >>> softplus = ln.Activation("softplus", lambda z: np.logaddexp(0.0, z),
+    ...                          lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)))
+    >>> ln.register_activation(softplus)            # now usable as "softplus" everywhere
+    <Activation 'softplus'>
+
+    Subclassing, when the derivative is cheaper from the output ``a``:
+
+    >>> class Softsign(ln.Activation):
+    ...     name = "softsign"
+    ...     def forward(self, z, out=None):
+    ...         return np.divide(z, 1.0 + np.abs(z), out=out)
+    ...     def derivative(self, z, a):
+    ...         return (1.0 - np.abs(a)) ** 2
+    """
+
+    name: str = ""
+    #: True for activations that only make sense on the output layer (softmax).
+    output_only: bool = False
+
+    def __init__(
+        self,
+        name: str | None = None,
+        function: ArrayFunction | None = None,
+        derivative: ArrayFunction | None = None,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        if not isinstance(self.name, str) or not self.name:
+            raise LayerNetError(f"an activation needs a non-empty name, got {self.name!r}")
+        subclassed = type(self).forward is not Activation.forward
+        if function is None and derivative is None and not subclassed:
+            raise LayerNetError(
+                f"activation {self.name!r} needs a function and its derivative "
+                "(Activation(name, function, derivative)) or a subclass overriding forward()"
+            )
+        for label, value in (("function", function), ("derivative", derivative)):
+            if value is not None and not callable(value):
+                raise LayerNetError(f"activation {self.name!r}: {label} must be callable, got {value!r}")
+        if (function is None) != (derivative is None):
+            raise LayerNetError(f"activation {self.name!r} needs both a function and its derivative")
+        self._function = function
+        self._derivative = derivative
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Return ``f(z)``, written into ``out`` when it is given (``out`` may be ``z`` itself)."""
+        if self._function is None:
+            raise NotImplementedError(f"{type(self).__name__} must override forward()")
+        a = np.asarray(self._function(z), dtype=z.dtype)
+        if a.shape != z.shape:
+            raise LayerNetError(f"activation {self.name!r} returned shape {a.shape} for input of shape {z.shape}")
+        if out is None:
+            return a
+        np.copyto(out, a)
+        return out
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Return ``f'(z)`` elementwise; ``a = f(z)`` is given so it need not be recomputed."""
+        if self._derivative is None:
+            raise NotImplementedError(f"{type(self).__name__} must override derivative()")
+        d = np.asarray(self._derivative(z), dtype=z.dtype)
+        if d.shape != z.shape:
+            raise LayerNetError(
+                f"derivative of activation {self.name!r} returned shape {d.shape} for input of shape {z.shape}"
+            )
+        return d
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return self.forward(np.asarray(z, dtype=float))
+
+    def __repr__(self) -> str:
+        return f"<Activation {self.name!r}>"
+
+
+class Sigmoid(Activation):
+    """The logistic function ``1 / (1 + exp(-z))``, the course's unit.
+
+    Computed as ``0.5 * (1 + tanh(z / 2))``: the same function, never overflows, and numpy's
+    vectorised tanh makes it faster than the exponential form.
+    """
+
+    name = "sigmoid"
+
+    def forward(self, z, out=None):
+        out = np.multiply(z, 0.5, out=out)
+        np.tanh(out, out=out)
+        out += 1.0
+        out *= 0.5
+        return out
+
+    def derivative(self, z, a):
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent."""
+
+    name = "tanh"
+
+    def forward(self, z, out=None):
+        return np.tanh(z, out=out)
+
+    def derivative(self, z, a):
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    """Rectified linear unit ``max(z, 0)``; its derivative at 0 is taken as 0."""
+
+    name = "relu"
+
+    def forward(self, z, out=None):
+        return np.maximum(z, 0.0, out=out)
+
+    def derivative(self, z, a):
+        return (z > 0.0).astype(z.dtype)
+
+
+class Identity(Activation):
+    """The identity ``f(z) = z``: a linear output, paired with the squared-error cost."""
+
+    name = "identity"
+
+    def forward(self, z, out=None):
+        if out is None:
+            return z.copy()
+        if out is not z:
+            np.copyto(out, z)
+        return out
+
+    def derivative(self, z, a):
+        return np.ones_like(z)
+
+
+class Softmax(Activation):
+    """Row-wise softmax, for the output layer only, paired with categorical cross-entropy.
+
+    Its derivative is a Jacobian, not an elementwise factor; with the matched cost the output
+    delta is ``a - Y`` and the Jacobian is never formed.
+    """
+
+    name = "softmax"
+    output_only = True
+
+    def forward(self, z, out=None):
+        out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def derivative(self, z, a):
+        raise LayerNetError("softmax has no elementwise derivative: use it on the output layer only")
+
+
+_REGISTRY: dict[str, Activation] = {}
+
+
+def register_activation(activation, *, replace: bool = False):
+    """Make an activation available by name to layers, config files and saved models.
+
+    Parameters
+    ----------
+    activation : Activation, Activation subclass, or str
+        An instance or a subclass (instantiated with no arguments) is registered under its
+        ``name``. A string returns a class decorator that registers the class under that name.
+    replace : bool, default False
+        Allow replacing an activation already registered under the same name.
+
+    Returns
+    -------
+    The registered instance, or for a string the decorator (which returns the class unchanged).
+
+    Raises
+    ------
+    LayerNetError
+        The name is already taken (and ``replace`` is False), or the argument is no activation.
+    """
+    if isinstance(activation, str):
+        name = activation
+
+        def decorator(cls):
+            if not (isinstance(cls, type) and issubclass(cls, Activation)):
+                raise LayerNetError(f"@register_activation({name!r}) decorates Activation subclasses, got {cls!r}")
+            cls.name = name
+            register_activation(cls, replace=replace)
+            return cls
+
+        return decorator
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        activation = activation()
+    if not isinstance(activation, Activation):
+        raise LayerNetError(f"register_activation expects an Activation, got {activation!r}")
+    if activation.name in _REGISTRY and not replace:
+        raise LayerNetError(
+            f"an activation named {activation.name!r} is already registered; pass replace=True to replace it"
+        )
+    _REGISTRY[activation.name] = activation
+    return activation
+
+
+def get_activation(activation) -> Activation:
+    """Return the registered activation for a name; an :class:`Activation` passes through unchanged.
+
+    Raises
+    ------
+    LayerNetError
+        An unknown name (the message lists the known ones) or an object that is no activation.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, str):
+        try:
+            return _REGISTRY[activation]
+        except KeyError:
+            known = ", ".join(available_activations())
+            raise LayerNetError(f"unknown activation {activation!r}; known activations: {known}") from None
+    raise LayerNetError(f"activation must be a name or an Activation, got {activation!r}")
+
+
+def available_activations() -> list[str]:
+    """The registered activation names, sorted."""
+    return sorted(_REGISTRY)
+
+
+for _builtin in (Sigmoid, Tanh, ReLU, Identity, Softmax):
+    register_activation(_builtin)
+del _builtin

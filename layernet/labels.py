@@ -1,0 +1,92 @@
+"""Class labels <-> one-hot target rows, the course's ``y_matrix = eye(K)[y]`` for any labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["infer_classes", "encode_labels", "class_indices", "check_labels"]
+
+
+def check_labels(y, n_samples: int | None = None, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a 1-D array of labels, rejecting NaN, infinity, wrong shapes and lengths."""
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise DataError(f"{name} must be 1-D (one label per sample), got shape {labels.shape}")
+    if labels.shape[0] == 0:
+        raise DataError(f"{name} is empty: it has 0 labels")
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        row = int(np.flatnonzero(~np.isfinite(labels))[0])
+        raise DataError(f"{name} must be finite: it holds {labels[row]} at row {row}")
+    if labels.dtype.kind == "O":
+        if any(label is None or (isinstance(label, float) and not np.isfinite(label)) for label in labels):
+            raise DataError(f"{name} holds a missing label (None or NaN)")
+    if n_samples is not None and labels.shape[0] != n_samples:
+        raise DataError(f"X has {n_samples} samples but {name} has {labels.shape[0]} labels")
+    return labels
+
+
+def infer_classes(y: np.ndarray, n_outputs: int, classes=None) -> np.ndarray:
+    """The sorted classes of ``y`` (or the given ``classes``), checked against the output layer.
+
+    ``n_outputs`` units serve ``n_outputs`` classes; a single output unit serves two classes
+    (logistic regression: the unit is the probability of the second class).
+    """
+    found = np.unique(y)
+    if classes is None:
+        classes = found
+    else:
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(np.unique(classes)) != len(classes):
+            raise DataError(f"classes must be a 1-D list of distinct labels, got {classes!r}")
+        unknown = np.setdiff1d(found, classes)
+        if unknown.size:
+            raise DataError(f"y holds labels not in classes: {unknown[:5].tolist()}")
+    capacity = 2 if n_outputs == 1 else n_outputs
+    if len(classes) > capacity:
+        raise DataError(
+            f"y has {len(classes)} classes but the output layer has {n_outputs} unit(s), "
+            f"which can tell apart at most {capacity}"
+        )
+    if len(classes) < capacity and n_outputs > 1:
+        raise DataError(
+            f"y has {len(classes)} classes but the output layer has {n_outputs} units; "
+            "give an output layer with one unit per class, or pass classes= listing them all"
+        )
+    return classes
+
+
+def encode_labels(y: np.ndarray, classes: np.ndarray, n_outputs: int, dtype=np.float64) -> np.ndarray:
+    """One-hot rows of shape ``(n_samples, n_outputs)`` (a single 0/1 column for one output unit).
+
+    Raises
+    ------
+    DataError
+        A label of ``y`` is not among ``classes``.
+    """
+    index = class_indices(y, classes)
+    if np.any(index < 0):
+        missing = np.unique(y[index < 0])[:5].tolist()
+        raise DataError(f"labels {missing} were not seen in training; known classes: {classes.tolist()}")
+    if n_outputs == 1:
+        return (index == 1).astype(dtype).reshape(-1, 1)
+    Y = np.zeros((len(y), n_outputs), dtype=dtype)
+    Y[np.arange(len(y)), index] = 1.0
+    return Y
+
+
+def class_indices(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """The position of each label of ``y`` in ``classes``; -1 where it is not there."""
+    numeric = "biuf"
+    if y.dtype.kind in numeric and classes.dtype.kind in numeric and _is_sorted(classes):
+        index = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+        return np.where(classes[index] == y, index, -1)
+    position = {label: i for i, label in enumerate(classes.tolist())}
+    return np.array([position.get(label, -1) for label in y.tolist()], dtype=np.intp)
+
+
+def _is_sorted(classes: np.ndarray) -> bool:
+    return bool(np.all(classes[:-1] < classes[1:]))

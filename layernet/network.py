@@ -1,0 +1,449 @@
+"""Network: an ordered list of layers over one flat parameter vector; forward, backprop, cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .errors import DataError, LayerNetError
+from .labels import check_labels, class_indices, encode_labels, infer_classes
+from .layers import Layer
+from .losses import loss_for
+from .packing import ParameterPacker
+from .validation import check_features, check_lambda
+
+__all__ = ["Network", "INITIALIZERS"]
+
+Initializer = Callable[[object, int, int], np.ndarray]
+
+
+def _uniform_init(rng, n_in: int, n_out: int) -> np.ndarray:
+    # The course's randInitializeWeights: uniform in +-sqrt(6) / sqrt(n_in + n_out), bias included.
+    # Drawn as rand * (2 eps) - eps, in that order, so a seeded stream gives the blog's numbers.
+    epsilon = np.sqrt(6) / np.sqrt(n_in + n_out)
+    return rng.random((n_out, n_in + 1)) * (2 * epsilon) - epsilon
+
+
+def _he_init(rng, n_in: int, n_out: int) -> np.ndarray:
+    # He et al. (2015) for ReLU units: normal with variance 2 / n_in, zero biases.
+    theta = np.zeros((n_out, n_in + 1))
+    theta[:, 1:] = rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)
+    return theta
+
+
+#: Weight initializers by name; each is ``f(rng, n_in, n_out) -> (n_out, n_in + 1) array``.
+INITIALIZERS: dict[str, Initializer] = {"uniform": _uniform_init, "he": _he_init}
+
+
+class _Workspace:
+    """Per-layer buffers for one batch size, allocated once and reused by every evaluation."""
+
+    def __init__(self, layers: Sequence[Layer], n_samples: int, dtype) -> None:
+        self.n_samples = n_samples
+        self.z = [np.empty((n_samples, layer.n_out), dtype=dtype) for layer in layers]
+        self.a = [np.empty((n_samples, layer.n_out), dtype=dtype) for layer in layers]
+        # delta of layer l is (n_samples, n_out_l); the output delta comes from the loss.
+        self.delta = [np.empty((n_samples, layer.n_out), dtype=dtype) for layer in layers[:-1]]
+
+
+class Network:
+    """A feed-forward network: layers in order, parameters in one flat vector.
+
+    Parameters
+    ----------
+    layers : sequence of int, or sequence of Layer
+        Either the sizes ``[n_features, *hidden, n_outputs]`` (``[2, 2]`` is logistic regression,
+        no hidden layer), or the :class:`Layer` objects themselves, each ``n_in`` equal to the
+        previous ``n_out``.
+    hidden : str, Activation, or a sequence of them, default "sigmoid"
+        The hidden layers' activation, or one per hidden layer. Used only with sizes.
+    output : str or Activation, default "sigmoid"
+        The output activation; it also picks the cost (see :mod:`layernet.losses`).
+    dtype : numpy floating dtype, default float64
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        All parameters, layer by layer, each layer's ``(n_out, n_in + 1)`` matrix row-major with
+        the bias in column 0 -- the course's unrolled vector.
+    packer : ParameterPacker
+        Maps ``theta`` to one view per layer: ``net.packer.unpack(theta)``.
+    classes_ : ndarray or None
+        The labels the output units stand for, set by :func:`layernet.train`.
+
+    Examples
+    --------
+    >>> import layernet as ln
+    >>> net = ln.Network([2, 3, 2]).init(seed=0)
+    >>> net.n_params
+    17
+    >>> net = ln.Network([ln.Layer(2, 8, "tanh"), ln.Layer(8, 8, "relu"), ln.Layer(8, 3, "softmax")])
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[int] | Sequence[Layer],
+        hidden: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output: str | Activation = "sigmoid",
+        dtype=np.float64,
+    ) -> None:
+        self.layers: list[Layer] = _build_layers(layers, hidden, output)
+        for index, layer in enumerate(self.layers[:-1]):
+            if layer.activation.output_only:
+                raise LayerNetError(
+                    f"activation {layer.activation.name!r} belongs on the output layer only, "
+                    f"but layer {index + 1} of {len(self.layers)} uses it"
+                )
+        self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
+        self.loss = loss_for(self.output_activation)
+        self._theta = self.packer.zeros()
+        for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
+            layer.theta = view
+        self.classes_: np.ndarray | None = None
+        self.initialized = False
+        #: Filled by :func:`layernet.train` with how the network was trained.
+        self.training_summary: dict = {}
+        self._workspace: _Workspace | None = None
+
+    # -- shape ---------------------------------------------------------------------------------
+
+    @property
+    def sizes(self) -> list[int]:
+        """``[n_features, *hidden_sizes, n_outputs]``."""
+        return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
+
+    @property
+    def n_features(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def n_params(self) -> int:
+        return self.packer.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.packer.dtype
+
+    @property
+    def activations(self) -> list[str]:
+        return [layer.activation.name for layer in self.layers]
+
+    @property
+    def output_activation(self) -> Activation:
+        return self.layers[-1].activation
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The flat parameter vector; assigning copies into it, so layer views stay valid."""
+        return self._theta
+
+    @theta.setter
+    def theta(self, value) -> None:
+        np.copyto(self._theta, self._check_theta(value))
+
+    def __repr__(self) -> str:
+        return f"Network({self.sizes}, activations={self.activations})"
+
+    # -- initialisation ------------------------------------------------------------------------
+
+    def init(self, seed=None, *, rng=None, initializer: str | Initializer = "uniform") -> Network:
+        """Draw fresh parameters, layer by layer in ``theta`` order; return ``self``.
+
+        Parameters
+        ----------
+        seed : int or None
+            Seeds a new ``numpy.random.default_rng``; ignored when ``rng`` is given.
+        rng : numpy.random.Generator or numpy.random.RandomState, optional
+            The stream to draw from. Pass a ``RandomState`` shared with a data generator to
+            reproduce code that seeded numpy's global state (as the course's ports do).
+        initializer : {"uniform", "he"} or callable, default "uniform"
+            ``"uniform"`` is the course's: uniform in ``+-sqrt(6) / sqrt(n_in + n_out)``.
+            ``"he"`` suits ReLU. A callable gets ``(rng, n_in, n_out)`` and returns an
+            ``(n_out, n_in + 1)`` array.
+        """
+        if isinstance(initializer, str):
+            try:
+                draw = INITIALIZERS[initializer]
+            except KeyError:
+                known = ", ".join(sorted(INITIALIZERS))
+                raise LayerNetError(f"unknown initializer {initializer!r}; known: {known}") from None
+        elif callable(initializer):
+            draw = initializer
+        else:
+            raise LayerNetError(f"initializer must be a name or a callable, got {initializer!r}")
+        if rng is None:
+            rng = np.random.default_rng(seed)
+        elif not isinstance(rng, (np.random.Generator, np.random.RandomState)):
+            raise LayerNetError(f"rng must be a numpy Generator or RandomState, got {rng!r}")
+        drawn = []
+        for layer in self.layers:
+            theta = np.asarray(draw(rng, layer.n_in, layer.n_out), dtype=self.dtype)
+            if theta.shape != layer.shape or not np.isfinite(theta).all():
+                raise LayerNetError(
+                    f"initializer returned {theta.shape} for {layer!r}; expected finite values of shape {layer.shape}"
+                )
+            drawn.append(theta)
+        self.packer.pack(drawn, out=self._theta)
+        self.initialized = True
+        return self
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    def forward(self, X, theta=None) -> np.ndarray:
+        """The output layer's activations for ``X`` (n_samples, n_features), a new array."""
+        X = check_features(X, self.n_features, dtype=self.dtype)
+        thetas = self._views(theta)
+        return self._forward(thetas, X, self._buffers(len(X)))[1].copy()
+
+    def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
+        """The course's regularized cost ``J`` at ``theta`` (None: the network's own)."""
+        return self.cost_and_grad(theta, X, Y, lambda_, gradient=False)[0]
+
+    def cost_and_grad(self, theta, X, Y, lambda_: float = 0.0, *, gradient: bool = True):
+        """The regularized cost and its gradient at ``theta``, in one forward and one backward pass.
+
+        ``J = (1/m) sum_i cost(a_i, y_i) + lambda_ / (2m) * sum over layers of sum(W**2)``,
+        the bias column excluded from the penalty.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,) or None
+            The point; None evaluates the network's own parameters. It is read, never modified,
+            and the network's parameters are left as they were.
+        X : array of shape (n_samples, n_features)
+        Y : array of shape (n_samples, n_outputs)
+            Targets, one-hot rows for classification (see :func:`layernet.labels.encode_labels`).
+        lambda_ : float, default 0
+            The course's regularization strength.
+
+        Returns
+        -------
+        J : float
+        grad : ndarray of shape (n_params,)
+            A new array, laid out like ``theta``.
+        """
+        X = check_features(X, self.n_features, dtype=self.dtype)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        thetas = self._views(theta)
+        if not gradient:
+            return self._cost(thetas, X, Y, lambda_), None
+        return self._cost_and_grad(thetas, X, Y, lambda_)
+
+    def evaluator(self, X, Y, lambda_: float = 0.0) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+        """A fast ``f(theta) -> (J, grad)`` for an optimizer: inputs checked once, here, not per call."""
+        X = check_features(X, self.n_features, dtype=self.dtype)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        unpack = self.packer.unpack
+
+        def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            return self._cost_and_grad(unpack(theta), X, Y, lambda_)
+
+        return cost_and_grad
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape ``(n_samples, n_classes)``, rows summing to 1.
+
+        Softmax outputs are returned as they are. Sigmoid units are the course's one-vs-all
+        classifiers; their outputs are normalized per row (a single unit ``p`` becomes
+        ``[1 - p, p]``), which keeps the ranking ``predict`` uses.
+        """
+        name = self.output_activation.name
+        if name not in ("sigmoid", "softmax"):
+            raise LayerNetError(
+                f"predict_proba needs a sigmoid or softmax output layer, this one is {name!r}; "
+                "use forward() for the raw outputs"
+            )
+        a = self.forward(X)
+        if self.n_outputs == 1:
+            return np.hstack([1.0 - a, a])
+        if name == "sigmoid":
+            total = a.sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a = np.where(total > 0, a / total, 1.0 / a.shape[1])
+        return a
+
+    def predict(self, X) -> np.ndarray:
+        """The predicted label of each row of ``X``: the most active output unit's class."""
+        a = self.forward(X)
+        if self.n_outputs == 1:
+            index = (a[:, 0] >= 0.5).astype(np.intp)
+        else:
+            index = np.argmax(a, axis=1)
+        return self._class_labels()[index]
+
+    def score(self, X, y) -> float:
+        """Accuracy, the fraction of rows of ``X`` whose predicted label equals ``y``.
+
+        Raises
+        ------
+        DataError
+            ``y`` holds a label the network was not trained on.
+        """
+        X = check_features(X, self.n_features, dtype=self.dtype)
+        y = check_labels(y, len(X))
+        classes = self._class_labels()
+        unseen = class_indices(y, classes) < 0
+        if unseen.any():
+            missing = np.unique(y[unseen])[:5].tolist()
+            raise DataError(f"labels {missing} were not seen in training; known classes: {classes.tolist()}")
+        return float(np.mean(self.predict(X) == y))
+
+    def encode(self, y) -> np.ndarray:
+        """One-hot target rows for labels ``y``, in the order of :attr:`classes_`."""
+        y = check_labels(y)
+        return encode_labels(y, self._class_labels(), self.n_outputs, dtype=self.dtype)
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        """The constructor arguments as a plain dict (activations by name)."""
+        return {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Network:
+        """Rebuild an (uninitialized) network from :meth:`get_config`'s dict."""
+        layers = [Layer.from_config(layer) for layer in config["layers"]]
+        return cls(layers, dtype=config.get("dtype", "float64"))
+
+    def copy(self) -> Network:
+        """An independent network with the same layers, parameters and classes."""
+        layers = [Layer(layer.n_in, layer.n_out, layer.activation) for layer in self.layers]
+        twin = type(self)(layers, dtype=self.dtype)
+        np.copyto(twin._theta, self._theta)
+        twin.initialized = self.initialized
+        twin.classes_ = None if self.classes_ is None else self.classes_.copy()
+        twin.training_summary = dict(self.training_summary)
+        return twin
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _class_labels(self) -> np.ndarray:
+        if self.classes_ is not None:
+            return self.classes_
+        return np.arange(2 if self.n_outputs == 1 else self.n_outputs)
+
+    def _classes_for(self, y: np.ndarray, classes=None) -> np.ndarray:
+        return infer_classes(y, self.n_outputs, classes)
+
+    def _check_theta(self, theta) -> np.ndarray:
+        try:
+            array = np.asarray(theta, dtype=self.dtype)
+        except (TypeError, ValueError) as error:
+            raise LayerNetError(f"theta must be a 1-D array of numbers: {error}") from None
+        if array.shape != (self.n_params,):
+            raise LayerNetError(f"theta must have shape ({self.n_params},) for {self!r}, got {array.shape}")
+        if not np.isfinite(array).all():
+            raise LayerNetError("theta must be finite")
+        return array
+
+    def _views(self, theta) -> list[np.ndarray]:
+        if theta is None:
+            return [layer.theta for layer in self.layers]
+        return self.packer.unpack(self._check_theta(theta))
+
+    def _check_targets(self, Y, n_samples: int) -> np.ndarray:
+        try:
+            Y = np.asarray(Y, dtype=self.dtype)
+        except (TypeError, ValueError) as error:
+            raise DataError(f"Y must be a 2-D array of numbers: {error}") from None
+        if Y.ndim == 1 and self.n_outputs == 1:
+            Y = Y.reshape(-1, 1)
+        if Y.shape != (n_samples, self.n_outputs):
+            raise DataError(
+                f"Y must have shape ({n_samples}, {self.n_outputs}) (one row per sample, one column per "
+                f"output unit), got {Y.shape}; encode labels with net.encode(y)"
+            )
+        if not np.isfinite(Y).all():
+            raise DataError("Y must be finite")
+        return np.ascontiguousarray(Y)
+
+    def _buffers(self, n_samples: int) -> _Workspace:
+        if self._workspace is None or self._workspace.n_samples != n_samples:
+            self._workspace = _Workspace(self.layers, n_samples, self.dtype)
+        return self._workspace
+
+    def _forward(self, thetas, X, work: _Workspace):
+        a = X
+        for layer, theta, z, out in zip(self.layers, thetas, work.z, work.a):
+            # z = a W.T + b: the bias is added as a row broadcast, no column of ones is built.
+            np.matmul(a, theta[:, 1:].T, out=z)
+            z += theta[:, 0]
+            a = layer.activation.forward(z, out=out)
+        return work.z[-1], a
+
+    def _penalty(self, thetas) -> float:
+        return float(sum(np.einsum("ij,ij->", t[:, 1:], t[:, 1:]) for t in thetas))
+
+    def _cost(self, thetas, X, Y, lambda_: float) -> float:
+        m = X.shape[0]
+        z, a = self._forward(thetas, X, self._buffers(m))
+        J = self.loss.value(z, a, Y) / m
+        if lambda_:
+            J += lambda_ / (2 * m) * self._penalty(thetas)
+        return J
+
+    def _cost_and_grad(self, thetas, X, Y, lambda_: float):
+        m = X.shape[0]
+        work = self._buffers(m)
+        z, a = self._forward(thetas, X, work)
+        J = self.loss.value(z, a, Y) / m
+        if lambda_:
+            J += lambda_ / (2 * m) * self._penalty(thetas)
+
+        grad = self.packer.zeros()
+        grads = self.packer.unpack(grad)
+        # The 1/m of the mean is folded into the output delta once; backprop is linear in it.
+        delta = self.loss.delta(z, a, Y, self.output_activation)
+        delta *= 1.0 / m
+        for index in range(len(self.layers) - 1, -1, -1):
+            theta, g = thetas[index], grads[index]
+            a_prev = X if index == 0 else work.a[index - 1]
+            np.matmul(delta.T, a_prev, out=g[:, 1:])
+            np.sum(delta, axis=0, out=g[:, 0])
+            if lambda_:
+                g[:, 1:] += (lambda_ / m) * theta[:, 1:]
+            if index:
+                below = self.layers[index - 1]
+                delta = np.matmul(delta, theta[:, 1:], out=work.delta[index - 1])
+                delta *= below.activation.derivative(work.z[index - 1], work.a[index - 1])
+        return J, grad
+
+
+def _build_layers(layers, hidden, output) -> list[Layer]:
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) and not isinstance(layers, np.ndarray):
+        raise LayerNetError(f"layers must be a list of sizes or of Layer objects, got {layers!r}")
+    layers = list(layers)
+    if layers and all(isinstance(layer, Layer) for layer in layers):
+        for index in range(1, len(layers)):
+            if layers[index].n_in != layers[index - 1].n_out:
+                raise LayerNetError(
+                    f"layer {index} has n_in={layers[index].n_in} but the layer before it has "
+                    f"n_out={layers[index - 1].n_out}"
+                )
+        return layers
+    if any(isinstance(layer, Layer) for layer in layers):
+        raise LayerNetError("layers must be all sizes or all Layer objects, not a mix")
+    if len(layers) < 2:
+        raise LayerNetError(f"layers needs at least two sizes (inputs and outputs), got {layers!r}")
+    for index, size in enumerate(layers):
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise LayerNetError(f"layer sizes must be positive ints; size {index} is {size!r}")
+    n_hidden = len(layers) - 2
+    if isinstance(hidden, (str, Activation)):
+        hidden = [hidden] * n_hidden
+    else:
+        hidden = list(hidden)
+        if len(hidden) != n_hidden:
+            raise LayerNetError(
+                f"hidden lists {len(hidden)} activation(s) but the network has {n_hidden} hidden layer(s)"
+            )
+    activations = [get_activation(h) for h in hidden] + [get_activation(output)]
+    return [Layer(int(n_in), int(n_out), act) for n_in, n_out, act in zip(layers[:-1], layers[1:], activations)]

@@ -1,0 +1,306 @@
+"""The optimizers behind one call: scipy's CG (fmin_cg's algorithm), L-BFGS-B and BFGS, and
+batch gradient descent with momentum.
+
+All of them minimize ``f(x) -> (cost, gradient)`` through an :class:`Objective` that evaluates
+each distinct point once (scipy's CG asks for the cost and the gradient at the same point in two
+calls; the blog paid for two forward and backward passes there), counts evaluations, remembers
+the best point seen, and turns Ctrl-C into a clean stop with that best point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import LayerNetError
+
+__all__ = ["METHODS", "IterationInfo", "Objective", "OptimizeOutcome", "minimize"]
+
+#: Method names accepted by :func:`minimize` and :func:`layernet.train`.
+METHODS = ("cg", "lbfgs", "bfgs", "gd")
+_SCIPY_NAMES = {"cg": "CG", "lbfgs": "L-BFGS-B", "bfgs": "BFGS"}
+DEFAULT_TOL = 1e-5
+DEFAULT_GD_MAX_ITER = 1000
+
+PRECISION_LOSS_HELP = (
+    "the line search could not lower the cost any further. Usually the optimum is reached as "
+    "closely as float64 can resolve it (a tolerance below that precision can never be met); "
+    "otherwise the gradient disagrees with the cost -- for a custom activation, check its "
+    "derivative with layernet.check_gradients."
+)
+
+
+@dataclass(frozen=True)
+class IterationInfo:
+    """What a training callback receives after every iteration."""
+
+    iteration: int
+    cost: float
+    grad_norm: float
+    evaluations: int
+    seconds: float
+    max_iter: int
+
+
+@dataclass
+class OptimizeOutcome:
+    """What :func:`minimize` returns; :func:`layernet.train` wraps it in a ``TrainResult``."""
+
+    x: np.ndarray
+    cost: float
+    iterations: int
+    evaluations: int
+    status: str
+    message: str
+    cost_history: list[float] = field(default_factory=list)
+    grad_norm_history: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    max_iter: int = 0
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+
+class Objective:
+    """``fun_and_grad`` behind a one-entry cache, with evaluation counting and a best-point record.
+
+    ``f(x)`` and ``g(x)`` at the same point cost one evaluation. The gradient handed out is always
+    a fresh array: scipy's CG keeps the previous gradient by reference.
+    """
+
+    def __init__(self, fun_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], recent: int = 4) -> None:
+        self._fun_and_grad = fun_and_grad
+        self.evaluations = 0
+        self._recent: deque = deque(maxlen=recent)
+        self.best_x: np.ndarray | None = None
+        self.best_cost = math.inf
+
+    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        hit = self.lookup(x)
+        if hit is not None:
+            return hit
+        cost, grad = self._fun_and_grad(x)
+        cost = float(cost)
+        self.evaluations += 1
+        self._recent.append((x.copy(), cost, grad))
+        if cost < self.best_cost and np.isfinite(grad).all():
+            self.best_cost = cost
+            self.best_x = x.copy()
+        return cost, grad
+
+    def lookup(self, x: np.ndarray):
+        """The cached ``(cost, grad)`` at exactly ``x``, or None."""
+        if self._recent:
+            last_x, cost, grad = self._recent[-1]
+            if np.array_equal(last_x, x):
+                return cost, grad
+            for seen_x, cost, grad in reversed(self._recent):
+                if np.array_equal(seen_x, x):
+                    return cost, grad
+        return None
+
+    def f(self, x: np.ndarray) -> float:
+        return self(x)[0]
+
+    def g(self, x: np.ndarray) -> np.ndarray:
+        return self(x)[1].copy()
+
+    def f_and_g(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        cost, grad = self(x)
+        return cost, grad.copy()
+
+
+class _Recorder:
+    """Per-iteration history and the user's callback; a callback returning True stops the run."""
+
+    def __init__(self, objective: Objective, callback, max_iter: int, start: float) -> None:
+        self.objective = objective
+        self.callback = callback
+        self.max_iter = max_iter
+        self.start = start
+        self.costs: list[float] = []
+        self.grad_norms: list[float] = []
+        self.stopped = False
+
+    def record(self, x: np.ndarray, cost: float | None = None) -> None:
+        cost_here, grad = self.objective(x)
+        cost = cost_here if cost is None else float(cost)
+        self.costs.append(cost)
+        self.grad_norms.append(float(np.linalg.norm(grad)))
+        if self.callback is not None:
+            info = IterationInfo(
+                iteration=len(self.costs),
+                cost=cost,
+                grad_norm=self.grad_norms[-1],
+                evaluations=self.objective.evaluations,
+                seconds=time.perf_counter() - self.start,
+                max_iter=self.max_iter,
+            )
+            if self.callback(info) is True:
+                self.stopped = True
+                raise StopIteration
+
+    def scipy_callback(self, intermediate_result) -> None:
+        self.record(intermediate_result.x, intermediate_result.fun)
+
+
+def minimize(
+    fun_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0: np.ndarray,
+    method: str = "cg",
+    max_iter: int | None = None,
+    tol: float | None = None,
+    callback: Callable[[IterationInfo], object] | None = None,
+    learning_rate: float = 1.0,
+    momentum: float = 0.0,
+) -> OptimizeOutcome:
+    """Minimize ``fun_and_grad`` from ``x0`` with one of :data:`METHODS`.
+
+    Parameters
+    ----------
+    fun_and_grad : callable
+        ``f(x) -> (cost, gradient)``, ``x`` and the gradient of shape ``(n,)``.
+    x0 : ndarray of shape (n,)
+        The starting point; it is not modified.
+    method : {"cg", "lbfgs", "bfgs", "gd"}
+        ``"cg"`` is scipy's nonlinear conjugate gradient, the algorithm of ``fmin_cg`` (the blog's
+        optimizer) with its defaults; ``"lbfgs"`` is L-BFGS-B; ``"bfgs"`` is BFGS; ``"gd"`` is batch
+        gradient descent, ``v = momentum * v - learning_rate * grad; x += v``.
+    max_iter : int, optional
+        Iteration limit. Default: scipy's own (``200 * n`` for cg and bfgs, 15000 for lbfgs);
+        1000 for gd.
+    tol : float, optional
+        Stop when the largest gradient component is at most ``tol`` (default 1e-5, scipy's
+        ``gtol``). For lbfgs it is also the relative cost-decrease tolerance, as in
+        ``scipy.optimize.minimize(tol=...)``.
+    callback : callable, optional
+        Called with an :class:`IterationInfo` after every iteration; returning ``True`` stops.
+    learning_rate, momentum : float
+        Gradient descent only.
+
+    Returns
+    -------
+    OptimizeOutcome
+        ``status`` is one of "converged", "max_iter", "max_evals", "precision_loss", "diverged",
+        "stopped" (by the callback) or "interrupted" (Ctrl-C, ``x`` then the best point seen).
+    """
+    if method not in METHODS:
+        raise LayerNetError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
+    x0 = np.array(x0, dtype=float, copy=True)
+    if max_iter is None:
+        max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000}.get(method, DEFAULT_GD_MAX_ITER)
+    objective = Objective(fun_and_grad)
+    start = time.perf_counter()
+    recorder = _Recorder(objective, callback, max_iter, start)
+    try:
+        if method == "gd":
+            x, cost, status, message = _gradient_descent(
+                objective, recorder, x0, max_iter, tol, learning_rate, momentum
+            )
+        else:
+            x, cost, status, message = _scipy(objective, recorder, x0, method, max_iter, tol)
+    except KeyboardInterrupt:
+        status, message = "interrupted", "interrupted by the user (Ctrl-C); kept the best parameters reached"
+        x, cost = objective.best_x, objective.best_cost
+        if x is None:
+            x, cost = x0, math.nan
+    if not (math.isfinite(cost) and np.isfinite(x).all()) and objective.best_x is not None:
+        if status != "interrupted":
+            status = "diverged"
+            message = f"the cost became non-finite ({message}); kept the best parameters reached"
+        x, cost = objective.best_x, objective.best_cost
+    return OptimizeOutcome(
+        x=x,
+        cost=float(cost),
+        iterations=len(recorder.costs),
+        evaluations=objective.evaluations,
+        status=status,
+        message=message,
+        cost_history=recorder.costs,
+        grad_norm_history=recorder.grad_norms,
+        seconds=time.perf_counter() - start,
+        max_iter=max_iter,
+    )
+
+
+def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol):
+    from scipy.optimize import minimize as scipy_minimize
+
+    gtol = DEFAULT_TOL if tol is None else float(tol)
+    options: dict = {"maxiter": max_iter, "gtol": gtol}
+    if method == "lbfgs":
+        options["maxfun"] = max(15000, 4 * max_iter)
+        if tol is not None:
+            options["ftol"] = float(tol)
+        result = scipy_minimize(
+            objective.f_and_g, x0, jac=True, method="L-BFGS-B", options=options, callback=recorder.scipy_callback
+        )
+    else:
+        result = scipy_minimize(
+            objective.f,
+            x0,
+            jac=objective.g,
+            method=_SCIPY_NAMES[method],
+            options=options,
+            callback=recorder.scipy_callback,
+        )
+    message = str(result.message)
+    return result.x, float(result.fun), _status(method, result, recorder, message), _explain(message)
+
+
+def _status(method: str, result, recorder: _Recorder, message: str) -> str:
+    if recorder.stopped or result.status == 99:
+        return "stopped"
+    if result.status == 0:
+        return "converged"
+    text = message.upper()
+    if method == "lbfgs":
+        if "EVALUATIONS" in text:
+            return "max_evals"
+        if "ITERATIONS" in text:
+            return "max_iter"
+        if "ABNORMAL" in text:
+            return "precision_loss"
+    if result.status == 1:
+        return "max_iter"
+    if result.status == 2 and "PRECISION" in text:
+        return "precision_loss"
+    if result.status == 3 or "NAN" in text:
+        return "diverged"
+    return "failed"
+
+
+def _explain(message: str) -> str:
+    upper = message.upper()
+    if "PRECISION LOSS" in upper or "ABNORMAL" in upper:
+        return f"stopped early: {PRECISION_LOSS_HELP} (scipy: {message})"
+    return message
+
+
+def _gradient_descent(objective: Objective, recorder: _Recorder, x0, max_iter: int, tol, learning_rate, momentum):
+    gtol = DEFAULT_TOL if tol is None else float(tol)
+    x = x0.copy()
+    velocity = np.zeros_like(x)
+    cost, grad = objective(x)
+    for _ in range(max_iter):
+        if np.max(np.abs(grad)) <= gtol:
+            return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"
+        velocity *= momentum
+        velocity -= learning_rate * grad
+        x = x + velocity
+        cost, grad = objective(x)
+        if not (math.isfinite(cost) and np.isfinite(grad).all()):
+            return x, cost, "diverged", f"the cost became non-finite at learning_rate={learning_rate:g}; lower it"
+        try:
+            recorder.record(x, cost)
+        except StopIteration:
+            return x, cost, "stopped", "stopped by the callback"
+    if np.max(np.abs(grad)) <= gtol:
+        return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"
+    return x, cost, "max_iter", f"reached max_iter={max_iter} before the gradient fell to tol ({gtol:g})"
