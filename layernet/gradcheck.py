@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labels import check_labels, encode_labels
-from .network import Network
+from .network import INITIALIZERS, Network
 from .packing import ParameterPacker
 from .validation import check_features, check_lambda
 
@@ -125,13 +125,6 @@ def _relative_difference(numerical: np.ndarray, analytical: np.ndarray) -> float
     return float(np.linalg.norm(numerical - analytical) / denominator)
 
 
-def _debug_weights(n_out: int, n_in: int) -> np.ndarray:
-    # The course's debugInitializeWeights: sin(1..n) / 10 filled column by column (MATLAB order),
-    # so the check is deterministic and identical to the original exercise.
-    shape = (n_out, 1 + n_in)
-    return np.sin(np.arange(1, shape[0] * shape[1] + 1)).reshape(shape, order="F") / 10
-
-
 def debug_problem(hidden: str = "sigmoid", output: str = "sigmoid"):
     """The course's gradient-check problem: a 3-5-3 network, 5 examples, sin-based weights.
 
@@ -143,10 +136,8 @@ def debug_problem(hidden: str = "sigmoid", output: str = "sigmoid"):
     y : ndarray of shape (5,)
         Labels ``1 + (i mod 3)`` for ``i = 1..5``, as in the course.
     """
-    net = Network([3, 5, 3], hidden=hidden, output=output)
-    net.theta = np.concatenate([_debug_weights(5, 3).ravel(), _debug_weights(3, 5).ravel()])
-    net.initialized = True
-    X = _debug_weights(5, 2)
+    net = Network([3, 5, 3], hidden=hidden, output=output).init(initializer="debug")
+    X = INITIALIZERS["debug"](None, 2, 5)  # the course reuses debugInitializeWeights for X
     y = 1 + np.arange(1, 6) % 3
     return net, X, y
 

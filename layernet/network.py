@@ -33,8 +33,15 @@ def _he_init(rng, n_in: int, n_out: int) -> np.ndarray:
     return theta
 
 
+def _debug_init(rng, n_in: int, n_out: int) -> np.ndarray:
+    # The course's debugInitializeWeights: sin(1..n) / 10 filled column by column (MATLAB's
+    # order). Deterministic and small, the point at which the course checks gradients.
+    del rng
+    return np.sin(np.arange(1, n_out * (n_in + 1) + 1)).reshape((n_out, n_in + 1), order="F") / 10
+
+
 #: Weight initializers by name; each is ``f(rng, n_in, n_out) -> (n_out, n_in + 1) array``.
-INITIALIZERS: dict[str, Initializer] = {"uniform": _uniform_init, "he": _he_init}
+INITIALIZERS: dict[str, Initializer] = {"uniform": _uniform_init, "he": _he_init, "debug": _debug_init}
 
 
 class _Workspace:
@@ -162,9 +169,10 @@ class Network:
         rng : numpy.random.Generator or numpy.random.RandomState, optional
             The stream to draw from. Pass a ``RandomState`` shared with a data generator to
             reproduce code that seeded numpy's global state (as the course's ports do).
-        initializer : {"uniform", "he"} or callable, default "uniform"
+        initializer : {"uniform", "he", "debug"} or callable, default "uniform"
             ``"uniform"`` is the course's: uniform in ``+-sqrt(6) / sqrt(n_in + n_out)``.
-            ``"he"`` suits ReLU. A callable gets ``(rng, n_in, n_out)`` and returns an
+            ``"he"`` suits ReLU. ``"debug"`` is the course's deterministic ``sin(1..n) / 10``
+            used for gradient checking. A callable gets ``(rng, n_in, n_out)`` and returns an
             ``(n_out, n_in + 1)`` array.
         """
         if isinstance(initializer, str):

@@ -294,7 +294,10 @@ def _gradient_descent(objective: Objective, recorder: _Recorder, x0, max_iter: i
         velocity *= momentum
         velocity -= learning_rate * grad
         x = x + velocity
-        cost, grad = objective(x)
+        # A learning rate that is too large makes the parameters grow geometrically; overflow is
+        # then the expected symptom, reported as "diverged" rather than as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost, grad = objective(x)
         if not (math.isfinite(cost) and np.isfinite(grad).all()):
             return x, cost, "diverged", f"the cost became non-finite at learning_rate={learning_rate:g}; lower it"
         try:
