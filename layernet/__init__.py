@@ -10,12 +10,16 @@
 from .activations import Activation, available_activations, get_activation, register_activation
 from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
 from .errors import ConfigError, DataError, LayerNetError, ModelFileError
+from .evaluation import Evaluation, evaluate
 from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
 from .layers import Layer
 from .network import Network
 from .optimize import METHODS, IterationInfo
 from .packing import ParameterPacker
-from .runner import Run, run
+from .persistence import load, save
+from .plotting import plot_cost_history, plot_decision_boundary, save_figure
+from .preprocessing import Scaler
+from .runner import Run, RunData, build_network, load_data, run
 from .training import TrainResult, train
 
 __version__ = "0.1.0"
@@ -25,6 +29,7 @@ __all__ = [
     "ConfigError",
     "DataConfig",
     "DataError",
+    "Evaluation",
     "GradientCheck",
     "IterationInfo",
     "Layer",
@@ -35,16 +40,26 @@ __all__ = [
     "NetworkConfig",
     "ParameterPacker",
     "Run",
+    "RunData",
+    "Scaler",
     "RunConfig",
     "TrainResult",
     "TrainingConfig",
     "available_activations",
+    "build_network",
     "check_gradients",
     "check_nn_gradients",
     "debug_problem",
+    "evaluate",
     "get_activation",
     "gradient_check",
+    "load",
+    "load_data",
+    "plot_cost_history",
+    "plot_decision_boundary",
     "register_activation",
     "run",
+    "save",
+    "save_figure",
     "train",
 ]

@@ -114,6 +114,10 @@ class RunConfig:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        data = raw.get("data")
+        if isinstance(data, dict) and isinstance(data.get("path"), str) and not Path(data["path"]).is_absolute():
+            # A data file named in a config is found beside the config, wherever it is run from.
+            raw["data"] = {**data, "path": str(path.parent / data["path"])}
         return cls.from_dict(raw, source=str(path))
 
     @classmethod

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features_csv", "split", "Scaler"]
+__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features_csv", "split"]
 
 #: Data sources a run configuration can name.
 SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "csv")
@@ -119,24 +119,6 @@ def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):
     except ValueError:
         # Too few samples of some class to stratify: fall back to a plain random split.
         return train_test_split(dataset.X, dataset.y, test_size=test_size, random_state=rng)
-
-
-@dataclass
-class Scaler:
-    """Standardization ``(X - mean) / scale`` fitted on training data, kept with a saved model."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, X: np.ndarray) -> Scaler:
-        from sklearn.preprocessing import StandardScaler
-
-        fitted = StandardScaler().fit(X)
-        return cls(np.asarray(fitted.mean_, dtype=float), np.asarray(fitted.scale_, dtype=float))
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.mean) / self.scale
 
 
 def read_csv(path: str | Path, label=-1) -> Dataset:

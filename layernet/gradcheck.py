@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import check_labels, encode_labels
+from .errors import LayerNetError
+from .labels import check_labels, encode_labels, infer_classes
 from .network import INITIALIZERS, Network
 from .packing import ParameterPacker
 from .validation import check_features, check_lambda
@@ -23,6 +24,7 @@ __all__ = [
     "numerical_gradient",
     "debug_problem",
     "check_nn_gradients",
+    "check_config_gradients",
 ]
 
 #: The course's threshold for a correct backpropagation.
@@ -151,3 +153,43 @@ def check_nn_gradients(lambda_: float = 0.0) -> float:
     """
     net, X, y = debug_problem()
     return check_gradients(net, X, y, lambda_)
+
+
+def check_config_gradients(config, samples: int = 20, at: str = "debug"):
+    """Gradient-check the network a run configuration describes, on the first samples of its data.
+
+    Parameters
+    ----------
+    config : RunConfig
+    samples : int, default 20
+        How many training samples to check on (each parameter costs two cost evaluations).
+    at : {"debug", "init"}, default "debug"
+        ``"debug"``: the course's small deterministic weights, where central differences resolve
+        1e-9. ``"init"``: the run's own initial weights (its seed's stream, after the data).
+
+    Returns
+    -------
+    network : Network
+    report : GradientCheck
+    """
+    from .runner import build_network, load_data
+
+    if at not in ("debug", "init"):
+        raise LayerNetError(f"at must be 'debug' or 'init', got {at!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise LayerNetError(f"samples must be an integer >= 1, got {samples!r}")
+    stream = np.random.RandomState(config.seed if config.seed is not None else 0)
+    data = load_data(config, stream)
+    net = build_network(config)
+    if at == "debug":
+        net.init(initializer="debug")
+    else:
+        net.init(rng=stream)
+    X, y = data.X_train[:samples], data.y_train[:samples]
+    classes = infer_classes(y, net.n_outputs, np.unique(data.dataset.y))
+    Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    if config.data.scale:
+        from .preprocessing import Scaler
+
+        net.scaler = Scaler.fit(data.X_train)
+    return net, gradient_check(net, X, Y=Y, lambda_=config.training.lambda_)

@@ -12,6 +12,7 @@ from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
 from .losses import loss_for
 from .packing import ParameterPacker
+from .preprocessing import Scaler
 from .validation import check_features, check_lambda
 
 __all__ = ["Network", "INITIALIZERS"]
@@ -79,6 +80,9 @@ class Network:
         Maps ``theta`` to one view per layer: ``net.packer.unpack(theta)``.
     classes_ : ndarray or None
         The labels the output units stand for, set by :func:`layernet.train`.
+    scaler : Scaler or None
+        Feature standardization applied to every ``X`` this network is given (training,
+        cost, prediction), so it always takes raw features. None: features are used as given.
 
     Examples
     --------
@@ -109,6 +113,7 @@ class Network:
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view
         self.classes_: np.ndarray | None = None
+        self._scaler: Scaler | None = None
         self.initialized = False
         #: Filled by :func:`layernet.train` with how the network was trained.
         self.training_summary: dict = {}
@@ -144,6 +149,22 @@ class Network:
     @property
     def output_activation(self) -> Activation:
         return self.layers[-1].activation
+
+    @property
+    def scaler(self) -> Scaler | None:
+        """The feature standardization applied to every ``X`` given to this network, or None."""
+        return self._scaler
+
+    @scaler.setter
+    def scaler(self, value: Scaler | None) -> None:
+        if value is not None:
+            if not isinstance(value, Scaler):
+                raise LayerNetError(f"scaler must be a layernet Scaler or None, got {type(value).__name__}")
+            if value.n_features != self.n_features:
+                raise LayerNetError(
+                    f"the scaler is for {value.n_features} features but the network takes {self.n_features}"
+                )
+        self._scaler = value
 
     @property
     def theta(self) -> np.ndarray:
@@ -205,7 +226,7 @@ class Network:
 
     def forward(self, X, theta=None) -> np.ndarray:
         """The output layer's activations for ``X`` (n_samples, n_features), a new array."""
-        X = check_features(X, self.n_features, dtype=self.dtype)
+        X = self._inputs(X)
         thetas = self._views(theta)
         return self._forward(thetas, X, self._buffers(len(X)))[1].copy()
 
@@ -236,7 +257,7 @@ class Network:
         grad : ndarray of shape (n_params,)
             A new array, laid out like ``theta``.
         """
-        X = check_features(X, self.n_features, dtype=self.dtype)
+        X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
         thetas = self._views(theta)
@@ -246,7 +267,7 @@ class Network:
 
     def evaluator(self, X, Y, lambda_: float = 0.0) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         """A fast ``f(theta) -> (J, grad)`` for an optimizer: inputs checked once, here, not per call."""
-        X = check_features(X, self.n_features, dtype=self.dtype)
+        X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
         unpack = self.packer.unpack
@@ -328,10 +349,18 @@ class Network:
         np.copyto(twin._theta, self._theta)
         twin.initialized = self.initialized
         twin.classes_ = None if self.classes_ is None else self.classes_.copy()
+        twin.scaler = None if self.scaler is None else Scaler(self.scaler.mean.copy(), self.scaler.scale.copy())
         twin.training_summary = dict(self.training_summary)
         return twin
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _inputs(self, X) -> np.ndarray:
+        """``X`` checked, and standardized when the network carries a scaler."""
+        X = check_features(X, self.n_features, dtype=self.dtype)
+        if self.scaler is not None:
+            X = np.ascontiguousarray(self.scaler.transform(X), dtype=self.dtype)
+        return X
 
     def _class_labels(self) -> np.ndarray:
         if self.classes_ is not None:

@@ -7,17 +7,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import RunConfig
-from .datasets import Dataset, Scaler, load, split
+from .datasets import Dataset, load, split
 from .errors import ConfigError
 from .network import Network
+from .preprocessing import Scaler
 from .training import TrainResult, train
 
-__all__ = ["Run", "run"]
+__all__ = ["Run", "RunData", "build_network", "load_data", "run"]
 
 
 @dataclass
 class Run:
     """A finished run: the network, how training went, the data and the metrics.
+
+    ``X_train`` and ``X_test`` are raw features; a network trained with ``scale = true`` carries
+    its scaler and standardizes them itself.
 
     ``metrics`` is the dict ``layernet train --json`` prints: ``cost``, ``train_accuracy`` and
     ``test_accuracy`` (fractions; the latter None without a test split), ``iterations``,
@@ -34,7 +38,53 @@ class Run:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
-    scaler: Scaler | None = None
+
+
+@dataclass
+class RunData:
+    """The data a configuration describes: the whole set and its train/test split."""
+
+    dataset: Dataset
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_data(config: RunConfig, stream: np.random.RandomState | None = None) -> RunData:
+    """Load or generate the configured data and split it, drawing from the run's stream.
+
+    ``stream`` defaults to a new ``RandomState(config.seed)``, so the same configuration gives
+    the same data and split that :func:`run` trained on.
+    """
+    data_cfg = config.data
+    if stream is None:
+        stream = np.random.RandomState(config.seed)
+    data_rng = stream if data_cfg.seed is None else np.random.RandomState(data_cfg.seed)
+    dataset = load(
+        data_cfg.source,
+        rng=data_rng,
+        n_samples=data_cfg.n_samples,
+        noise=data_cfg.noise,
+        n_features=data_cfg.n_features,
+        n_classes=data_cfg.n_classes,
+        path=data_cfg.path,
+        label=data_cfg.label,
+    )
+    if dataset.n_features != config.network.layers[0]:
+        raise ConfigError(
+            f"network.layers starts with {config.network.layers[0]} input(s) but the {dataset.name} data has "
+            f"{dataset.n_features} feature(s)"
+        )
+    X_train, X_test, y_train, y_test = split(dataset, data_cfg.test_size, rng=data_rng)
+    return RunData(dataset, X_train, y_train, X_test, y_test)
+
+
+def build_network(config: RunConfig) -> Network:
+    """The configured network, not yet initialized."""
+    net_cfg = config.network
+    hidden = list(net_cfg.hidden) if isinstance(net_cfg.hidden, tuple) else net_cfg.hidden
+    return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
 
 
 def run(config: RunConfig, callback=None) -> Run:
@@ -52,39 +102,20 @@ def run(config: RunConfig, callback=None) -> Run:
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
     """
     seed = config.seed if config.seed is not None else _fresh_seed()
+    config = config.override({"seed": seed})
     stream = np.random.RandomState(seed)
-    data_cfg, net_cfg, train_cfg = config.data, config.network, config.training
-    data_rng = stream if data_cfg.seed is None else np.random.RandomState(data_cfg.seed)
-    dataset = load(
-        data_cfg.source,
-        rng=data_rng,
-        n_samples=data_cfg.n_samples,
-        noise=data_cfg.noise,
-        n_features=data_cfg.n_features,
-        n_classes=data_cfg.n_classes,
-        path=data_cfg.path,
-        label=data_cfg.label,
-    )
-    if dataset.n_features != net_cfg.layers[0]:
-        raise ConfigError(
-            f"network.layers starts with {net_cfg.layers[0]} input(s) but the {dataset.name} data has "
-            f"{dataset.n_features} feature(s)"
-        )
-    X_train, X_test, y_train, y_test = split(dataset, data_cfg.test_size, rng=data_rng)
-    scaler = None
-    if data_cfg.scale:
-        scaler = Scaler.fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    data = load_data(config, stream)
+    train_cfg = config.training
 
-    hidden = list(net_cfg.hidden) if isinstance(net_cfg.hidden, tuple) else net_cfg.hidden
-    network = Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
-    init_rng = stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed)
-    network.init(rng=init_rng)
-    classes = np.unique(dataset.y)
+    network = build_network(config)
+    if config.data.scale:
+        # Fitted on the training part only; the network applies it to every X it is given.
+        network.scaler = Scaler.fit(data.X_train)
+    network.init(rng=stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed))
     result = train(
         network,
-        X_train,
-        y_train,
+        data.X_train,
+        data.y_train,
         lambda_=train_cfg.lambda_,
         method=train_cfg.method,
         max_iter=train_cfg.max_iter,
@@ -92,12 +123,12 @@ def run(config: RunConfig, callback=None) -> Run:
         callback=callback,
         learning_rate=train_cfg.learning_rate,
         momentum=train_cfg.momentum,
-        classes=classes,
+        classes=np.unique(data.dataset.y),
     )
     metrics = {
         "cost": result.cost,
-        "train_accuracy": network.score(X_train, y_train),
-        "test_accuracy": network.score(X_test, y_test) if len(y_test) else None,
+        "train_accuracy": network.score(data.X_train, data.y_train),
+        "test_accuracy": network.score(data.X_test, data.y_test) if len(data.y_test) else None,
         "iterations": result.iterations,
         "evaluations": result.evaluations,
         "seconds": result.seconds,
@@ -110,13 +141,15 @@ def run(config: RunConfig, callback=None) -> Run:
         "method": train_cfg.method,
         "lambda": train_cfg.lambda_,
         "seed": seed,
-        "data": dataset.name,
-        "n_train": int(len(y_train)),
-        "n_test": int(len(y_test)),
+        "data": data.dataset.name,
+        "n_train": int(len(data.y_train)),
+        "n_test": int(len(data.y_test)),
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]
-    return Run(config, network, result, metrics, dataset, X_train, y_train, X_test, y_test, scaler)
+    # The whole configuration, with the seed actually used: enough to rebuild the data later.
+    network.training_summary["config"] = config.to_dict()
+    return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
 
 
 def _fresh_seed() -> int:

@@ -141,3 +141,218 @@ def test_python_m_layernet_cli_works_like_layernet():
     result = _run("-m", "layernet_cli", "train", "--json", "--max-iter", "3")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["iterations"] == 3
+
+
+# -- issue 3: every command, files, plots, interrupts ------------------------------------------
+
+
+def _png_ok(path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    image = plt.imread(path)
+    assert image.shape[0] > 100 and image.shape[1] > 100
+    assert len(np.unique(image.reshape(-1, image.shape[2]).round(3), axis=0)) > 3
+
+
+def test_train_writes_plots_and_model(tmp_path):
+    import layernet as ln
+
+    model, boundary, cost = tmp_path / "m.npz", tmp_path / "b.png", tmp_path / "c.png"
+    result = runner.invoke(app, ["train", "--save", str(model), "--plot", str(boundary), "--cost-plot", str(cost)])
+    assert result.exit_code == 0, result.output
+    _png_ok(boundary)
+    _png_ok(cost)
+    net = ln.load(model)
+    assert net.sizes == [2, 3, 2] and net.training_summary["status"] == "converged"
+    assert f"model written to {model}" in result.output
+
+
+def test_train_checks_output_paths_before_training(tmp_path):
+    result = runner.invoke(app, ["train", "--save", str(tmp_path / "nope" / "m.npz")])
+    assert result.exit_code == 1 and "does not exist" in result.output
+    result = runner.invoke(app, ["train", "--plot", str(tmp_path)])
+    assert result.exit_code == 1 and "is a directory" in result.output
+    result = runner.invoke(
+        app, ["train", "--plot", str(tmp_path / "b.png"), "--layers", "2,3,2"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+
+
+def test_plot_needs_two_features(tmp_path):
+    config = tmp_path / "iris.toml"
+    config.write_text("[data]\nsource = 'iris'\n[network]\nlayers = [4, 3, 3]\n")
+    result = runner.invoke(app, ["train", str(config), "--plot", str(tmp_path / "b.png")])
+    assert result.exit_code == 1
+    assert "two features; this network takes 4" in result.output
+
+
+def test_init_writes_the_reference_and_refuses_to_overwrite(tmp_path):
+    import layernet as ln
+
+    path = tmp_path / "my.toml"
+    assert runner.invoke(app, ["init", str(path)]).exit_code == 0
+    assert ln.RunConfig.from_toml(path).to_dict() == ln.RunConfig.reference().to_dict()
+    path.write_text("# mine\n")
+    result = runner.invoke(app, ["init", str(path)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert path.read_text() == "# mine\n"
+    assert runner.invoke(app, ["init", str(path), "--force"]).exit_code == 0
+    assert "[training]" in path.read_text()
+
+
+@pytest.fixture
+def model_with_split(tmp_path):
+    config = tmp_path / "split.toml"
+    config.write_text("seed = 2\n[data]\ntest_size = 0.3\n[training]\nmethod = 'lbfgs'\nlambda = 0.01\n")
+    model = tmp_path / "model.npz"
+    assert runner.invoke(app, ["train", str(config), "--save", str(model), "--quiet"]).exit_code == 0
+    return config, model
+
+
+def test_evaluate_on_the_models_own_test_split(model_with_split):
+    config, model = model_with_split
+    result = runner.invoke(app, ["evaluate", str(model), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n_samples"] == 60 and "test split" in report["data"]
+    assert sum(map(sum, report["confusion"])) == 60
+    same = json.loads(runner.invoke(app, ["evaluate", str(model), str(config), "--json"]).stdout)
+    assert same["accuracy"] == report["accuracy"]
+    table = runner.invoke(app, ["evaluate", str(model)])
+    assert "confusion matrix" in table.output and "accuracy" in table.output
+
+
+def test_evaluate_and_predict_on_csv(tmp_path, model_with_split):
+    _, model = model_with_split
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("x1,x2,y\n-1,0.5,0\n2,-0.2,1\n0.5,-0.4,1\n")
+    result = runner.invoke(app, ["evaluate", str(model), str(labelled), "--label", "y", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n_samples"] == 3
+
+    features = tmp_path / "features.csv"
+    features.write_text("-1,0.5\n2,-0.2\n")
+    result = runner.invoke(app, ["predict", str(model), str(features)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["label", "0", "1"]
+    out_path = tmp_path / "predictions.csv"
+    result = runner.invoke(app, ["predict", str(model), str(features), "--proba", "-o", str(out_path)])
+    assert result.exit_code == 0 and result.stdout == ""
+    lines = out_path.read_text().splitlines()
+    assert lines[0] == "label,p_0,p_1" and len(lines) == 3
+    assert abs(sum(float(p) for p in lines[1].split(",")[1:]) - 1) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (
+            lambda tmp, model: ["predict", str(model), str(_write(tmp, "w.csv", "1,2,3\n"))],
+            "has 3 column(s) but the model expects 2 feature(s)",
+        ),
+        (
+            lambda tmp, model: ["predict", str(model), str(_write(tmp, "n.csv", "1,2\n3,x\n"))],
+            "row 2, column 'column 1' is not a number: 'x'",
+        ),
+        (lambda tmp, model: ["predict", str(tmp / "none.npz"), str(_write(tmp, "f.csv", "1,2\n"))], "no such file"),
+        (lambda tmp, model: ["show", str(_write(tmp, "fake.npz", "not a model"))], "not a layernet model file"),
+        (lambda tmp, model: ["evaluate", str(model), str(_write(tmp, "l.csv", "1,2,7\n"))], "not seen in training"),
+        (lambda tmp, model: ["evaluate", str(model), str(tmp / "none.toml")], "no such file"),
+    ],
+)
+def test_model_command_errors(tmp_path, model_with_split, make_args, message):
+    _, model = model_with_split
+    result = runner.invoke(app, make_args(tmp_path, model))
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.output
+
+
+def _write(folder, name, text):
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_show_describes_the_model(model_with_split):
+    _, model = model_with_split
+    result = runner.invoke(app, ["show", str(model)])
+    assert result.exit_code == 0
+    for text in ("2-3-2", "sigmoid", "17", "lbfgs", "test accuracy", "format 1"):
+        assert text in result.output
+
+
+def test_gradcheck_passes_and_fails(tmp_path):
+    result = runner.invoke(app, ["gradcheck"])
+    assert result.exit_code == 0, result.output
+    assert "pass" in result.output and "all" in result.output
+    result = runner.invoke(app, ["gradcheck", "--tolerance", "1e-14"])
+    assert result.exit_code == 1
+    assert "above the tolerance" in result.output
+    assert runner.invoke(app, ["gradcheck", "--at", "bogus"]).exit_code == 2
+
+
+def test_interrupted_training_exits_130_and_saves(tmp_path):
+    """A real Ctrl-C: the process runs in a pseudo-terminal (so the progress bar shows), gets
+    SIGINT once training is under way, prints its summary, saves, and exits with 130."""
+    import os
+    import pty
+    import select
+    import signal
+    import time
+
+    import layernet as ln
+
+    model = tmp_path / "interrupted.npz"
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "layernet_cli",
+            "train",
+            "--layers",
+            "2,30,30,2",
+            "--method",
+            "gd",
+            "--max-iter",
+            "100000000",
+            "--save",
+            str(model),
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 120
+    try:
+        while b"cost 0." not in seen and time.monotonic() < deadline:  # the live cost: training runs
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 65536)
+        assert b"cost 0." in seen, seen.decode(errors="replace")
+        process.send_signal(signal.SIGINT)
+        while True:
+            if not select.select([master], [], [], 10)[0]:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=60) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    assert b"interrupted" in seen
+    net = ln.load(model)
+    assert net.training_summary["status"] == "interrupted"

@@ -64,8 +64,9 @@ def test_split_scale_and_separate_seeds():
     run = ln.run(cfg)
     assert run.metrics["n_train"] == 150 and run.metrics["n_test"] == 50
     assert 0.8 < run.metrics["test_accuracy"] <= 1.0
-    assert run.scaler is not None
-    np.testing.assert_allclose(run.X_train.mean(axis=0), 0.0, atol=1e-12)
+    scaler = run.network.scaler
+    np.testing.assert_allclose(scaler.mean, run.X_train.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(scaler.transform(run.X_train).std(axis=0), 1.0)
     again = ln.run(cfg.override({"seed": 99}))  # both streams fixed: the top-level seed plays no part
     np.testing.assert_array_equal(again.network.theta, run.network.theta)
 
@@ -110,3 +111,20 @@ def test_layers_must_fit_the_data():
     cfg = ln.RunConfig.reference().override({"data.source": "iris"})
     with pytest.raises(ln.ConfigError, match="starts with 2 input.*iris data has 4 feature"):
         ln.run(cfg)
+
+
+def test_csv_source_relative_to_the_config(tmp_path):
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(120, noise=0.1, random_state=0)
+    rows = ["a,b,kind"] + [f"{a},{b},{'yes' if label else 'no'}" for (a, b), label in zip(X, y)]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "moons.csv").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "run.toml"
+    config.write_text(
+        "seed = 0\n[data]\nsource = 'csv'\npath = 'data/moons.csv'\nlabel = 'kind'\ntest_size = 0.25\n"
+        "[network]\nlayers = [2, 5, 2]\n[training]\nmethod = 'lbfgs'\nmax_iter = 300\n"
+    )
+    run = ln.run(ln.RunConfig.from_toml(config))
+    assert set(run.network.classes_) == {"no", "yes"}
+    assert run.metrics["n_test"] == 30 and run.metrics["test_accuracy"] > 0.85
