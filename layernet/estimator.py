@@ -58,10 +58,11 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     alpha : float, default 1e-3
         Regularization strength, exactly the course's lambda (``lambda_`` of
         :func:`layernet.train`): the cost gains ``alpha / (2 m) * sum(W ** 2)`` over all weights,
-        biases excluded, with ``m`` the number of training samples. Unlike scikit-learn's
-        ``MLPClassifier``, whose ``alpha`` multiplies a penalty it divides by the batch size, the
-        values are the course's: 0 is none, around 1 is strong. The default is the reference
-        network's ``Lambda = 0.001``.
+        biases excluded, with ``m`` the number of training samples. 0 is none; the course used
+        1 on its digits. The penalty has the form of ``MLPClassifier``'s ``alpha`` trained on the
+        full batch; the data term differs with sigmoid outputs, where the course sums the
+        cross-entropy over the output units. The default is the reference network's
+        ``Lambda = 0.001``.
     solver : {"cg", "lbfgs", "bfgs", "gd"}, default "cg"
         The optimizer: ``"cg"`` is scipy's nonlinear conjugate gradient (``fmin_cg``), ``"lbfgs"``
         L-BFGS-B, ``"bfgs"`` BFGS, ``"gd"`` batch gradient descent with ``learning_rate`` and
@@ -236,9 +237,9 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         if result.interrupted:
             raise KeyboardInterrupt(result.message)
         if result.status in ("max_iter", "max_evals", "diverged"):
+            hint = "" if result.status == "diverged" else " Raise max_iter, loosen tol or scale the features."
             warnings.warn(
-                f"{type(self).__name__} ({self.solver}) stopped before converging: {result.message.rstrip('.')}. "
-                "Raise max_iter, loosen tol or scale the features.",
+                f"{type(self).__name__} ({self.solver}) stopped before converging: {result.message.rstrip('.')}.{hint}",
                 ConvergenceWarning,
                 stacklevel=2,
             )
