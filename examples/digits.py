@@ -43,7 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help=f"directory for {MISCLASSIFIED_PNG} and {HIDDEN_UNITS_PNG} (created if missing; default: .)",
     )
     parser.add_argument(
-        "--fast", action="store_true", help="a two-value grid, 3 folds and 40 iterations per fit: seconds, not a minute"
+        "--fast",
+        action="store_true",
+        help="a two-value grid, 3 folds and 40 iterations per fit: seconds instead of minutes",
     )
     parser.add_argument("--seed", type=int, default=0, help="seeds the split and the initial weights (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=2, help="parallel fits in the grid search (default: 2)")
