@@ -33,6 +33,7 @@ __all__ = [
     "GradientCheck",
     "IterationInfo",
     "Layer",
+    "LayerNetClassifier",
     "LayerNetError",
     "METHODS",
     "ModelFileError",
@@ -63,3 +64,21 @@ __all__ = [
     "save_figure",
     "train",
 ]
+
+# Names whose modules import heavy optional dependencies (scikit-learn): loaded on first access,
+# so that ``import layernet`` stays light.
+_LAZY = {"LayerNetClassifier": ".estimator"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

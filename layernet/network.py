@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -353,6 +354,20 @@ class Network:
         twin.training_summary = dict(self.training_summary)
         return twin
 
+    def __getstate__(self) -> dict:
+        # Pickle and deepcopy would store each layer's theta view as an array of its own, so a
+        # restored network's layers would no longer see assignments to net.theta. Keep the flat
+        # vector only (views are rebound on restore) and leave the scratch buffers behind.
+        state = self.__dict__.copy()
+        state["_workspace"] = None
+        state["layers"] = [_detached(layer) for layer in self.layers]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
+            layer.theta = view
+
     # -- internals -----------------------------------------------------------------------------
 
     def _inputs(self, X) -> np.ndarray:
@@ -452,6 +467,13 @@ class Network:
                 delta = np.matmul(delta, theta[:, 1:], out=work.delta[index - 1])
                 delta *= below.activation.derivative(work.z[index - 1], work.a[index - 1])
         return J, grad
+
+
+def _detached(layer: Layer) -> Layer:
+    """A shallow copy of ``layer`` without its parameter view, for pickling."""
+    twin = copy.copy(layer)
+    twin.theta = None
+    return twin
 
 
 def _build_layers(layers, hidden, output) -> list[Layer]:

@@ -85,7 +85,11 @@ class Objective:
         hit = self.lookup(x)
         if hit is not None:
             return hit
-        cost, grad = self._fun_and_grad(x)
+        # A trial point far out (a diverging gradient descent, a long line-search step) can
+        # overflow. The inf or NaN it yields is handled below and by the callers (the best finite
+        # point is kept, the status says "diverged"), so numpy's overflow warnings are only noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost, grad = self._fun_and_grad(x)
         cost = float(cost)
         self.evaluations += 1
         self._recent.append((x.copy(), cost, grad))

@@ -1,0 +1,374 @@
+"""LayerNetClassifier: the scikit-learn estimator face of a layernet network.
+
+A thin face: ``fit`` checks its input with scikit-learn's own validators, builds a
+:class:`~layernet.Network`, initializes it from ``random_state`` and hands it to
+:func:`layernet.train`; ``predict`` and ``predict_proba`` are the network's own. Nothing numerical
+lives here, so an estimator and a network trained by hand on the same data with the same seed
+hold the same parameters.
+
+This module imports scikit-learn; ``import layernet`` does not import it, and
+``layernet.LayerNetClassifier`` loads it on first use.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .errors import DataError, LayerNetError
+from .layers import Layer
+from .network import Network
+from .optimize import METHODS
+from .training import train
+
+__all__ = ["LayerNetClassifier"]
+
+#: Output activations a classifier can use, each with its cost (see :mod:`layernet.losses`).
+OUTPUTS = ("sigmoid", "softmax")
+
+
+class LayerNetClassifier(ClassifierMixin, BaseEstimator):
+    """A feed-forward neural network classifier, trained the course's way, for scikit-learn.
+
+    The network is ``[n_features, *hidden_layer_sizes, n_outputs]``; it minimizes the course's
+    regularized cross-entropy with a full-batch optimizer over one unrolled parameter vector
+    (:func:`layernet.train`). It works anywhere a scikit-learn classifier does: ``Pipeline``,
+    ``GridSearchCV``, ``cross_val_score``, pickling.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default (3,)
+        Units per hidden layer; ``()`` gives no hidden layer (logistic regression).
+        The default is the reference network's single layer of three units.
+    activation : str or Activation, default "sigmoid"
+        The hidden layers' activation: a registered name (``"sigmoid"``, ``"tanh"``, ``"relu"``,
+        ``"identity"`` or one added with :func:`layernet.register_activation`).
+    output : {"sigmoid", "softmax"}, default "sigmoid"
+        The output units and their cost. ``"sigmoid"``: the course's one-vs-all units with the
+        cross-entropy summed over units. ``"softmax"``: categorical cross-entropy. See Notes for
+        the number of output units.
+    alpha : float, default 1e-3
+        Regularization strength, exactly the course's lambda (``lambda_`` of
+        :func:`layernet.train`): the cost gains ``alpha / (2 m) * sum(W ** 2)`` over all weights,
+        biases excluded, with ``m`` the number of training samples. 0 is none; the course used
+        1 on its digits. The penalty has the form of ``MLPClassifier``'s ``alpha`` trained on the
+        full batch; the data term differs with sigmoid outputs, where the course sums the
+        cross-entropy over the output units. The default is the reference network's
+        ``Lambda = 0.001``.
+    solver : {"cg", "lbfgs", "bfgs", "gd"}, default "cg"
+        The optimizer: ``"cg"`` is scipy's nonlinear conjugate gradient (``fmin_cg``), ``"lbfgs"``
+        L-BFGS-B, ``"bfgs"`` BFGS, ``"gd"`` batch gradient descent with ``learning_rate`` and
+        ``momentum``.
+    max_iter : int or None, default None
+        Iteration limit; None is the optimizer's own, as in :func:`layernet.train`
+        (``200 * n_params`` for cg and bfgs, 15000 for lbfgs, 1000 for gd). Stopping at the limit
+        emits a :class:`~sklearn.exceptions.ConvergenceWarning`.
+    tol : float or None, default None
+        Stop when the largest gradient component is at most ``tol``; None is the optimizer's
+        default, 1e-5. For lbfgs it is also the relative cost-decrease tolerance.
+    learning_rate : float, default 1.0
+        Step size of ``solver="gd"``; ignored by the other solvers.
+    momentum : float, default 0.0
+        Momentum of ``solver="gd"``, in ``[0, 1)``; ignored by the other solvers.
+    random_state : int, RandomState instance or None, default None
+        Draws the initial weights (the course's uniform ``+-sqrt(6) / sqrt(n_in + n_out)``).
+        Pass an int for the same network on every fit.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; output unit ``k`` stands for ``classes_[k]``.
+    network_ : Network
+        The trained network. ``network_.training_summary`` tells how training ended (status,
+        message, evaluations, seconds).
+    n_iter_ : int
+        Optimizer iterations run.
+    loss_ : float
+        The regularized cost at the end of training.
+    loss_curve_ : list of float
+        The cost after every iteration.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` in ``fit`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    layernet.Network, layernet.train
+
+    Notes
+    -----
+    **Output units.** With ``output="sigmoid"`` a binary problem gets one output unit, the
+    probability of ``classes_[1]`` (logistic regression on the last hidden layer); ``K > 2``
+    classes get ``K`` one-vs-all units whose outputs ``predict_proba`` normalizes to sum to 1.
+    ``output="softmax"`` always has one unit per class, two for a binary problem.
+
+    **decision_function** returns the output layer's pre-activations ``z``, the logits: shape
+    ``(n_samples,)`` for a binary problem (``z1 - z0`` with softmax), positive for
+    ``classes_[1]``; shape ``(n_samples, n_classes)`` otherwise, largest for the predicted class.
+
+    **Not supported**, and declared so to scikit-learn: sparse input, missing values (NaN), and
+    multi-label or multi-output targets (``__sklearn_tags__``); sample weights (``fit`` has no
+    ``sample_weight`` parameter, which is how scikit-learn tells, e.g. ``has_fit_parameter``);
+    incremental training (no ``partial_fit``, no ``warm_start``). A target with a single class is
+    rejected: there is nothing to learn.
+
+    Ctrl-C during ``fit`` raises ``KeyboardInterrupt`` (so a grid search stops too), unlike
+    :func:`layernet.train`, which returns the parameters reached so far.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from layernet import LayerNetClassifier
+    >>> X, y = make_moons(200, noise=0.2, random_state=0)
+    >>> clf = LayerNetClassifier(hidden_layer_sizes=(3,), alpha=1e-3, random_state=0).fit(X, y)
+    >>> clf.network_
+    Network([2, 3, 1], activations=['sigmoid', 'sigmoid'])
+    >>> clf.score(X, y)
+    0.975
+
+    Inside a pipeline and a grid search:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> model = make_pipeline(StandardScaler(), LayerNetClassifier(random_state=0))
+    >>> grid = {"layernetclassifier__alpha": [0.01, 1.0]}
+    >>> search = GridSearchCV(model, grid, cv=3).fit(X, y)
+    >>> search.best_params_
+    {'layernetclassifier__alpha': 0.01}
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(3,),
+        activation="sigmoid",
+        output="sigmoid",
+        alpha=1e-3,
+        solver="cg",
+        max_iter=None,
+        tol=None,
+        learning_rate=1.0,
+        momentum=0.0,
+        random_state=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output = output
+        self.alpha = alpha
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # What the network cannot take; scikit-learn's defaults already say so, stated here on
+        # purpose so that the estimator's limits are written down where scikit-learn reads them.
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.classifier_tags.multi_label = False
+        tags.target_tags.multi_output = False
+        tags.target_tags.single_output = True
+        return tags
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(self, X, y):
+        """Build a network for ``X`` and ``y`` and train it with :func:`layernet.train`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite numbers; a DataFrame's string column names become ``feature_names_in_``.
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, ...), at least two distinct ones.
+
+        Returns
+        -------
+        self : LayerNetClassifier
+            Fitted.
+
+        Raises
+        ------
+        ValueError
+            Malformed input (scikit-learn's messages: NaN, wrong shapes, a continuous target);
+            :class:`layernet.DataError` for a single class; :class:`layernet.LayerNetError`
+            for a parameter out of range, naming it.
+        """
+        settings = self._checked_params()
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise DataError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y, "
+                f"but y holds only one class: {classes.tolist()}"
+            )
+        n_outputs = 1 if len(classes) == 2 and self.output == "sigmoid" else len(classes)
+        net = Network(
+            [X.shape[1], *settings["hidden"], n_outputs],
+            hidden=self.activation,
+            output=self.output,
+        )
+        net.init(rng=check_random_state(self.random_state))
+        result = train(
+            net,
+            X,
+            y,
+            lambda_=settings["alpha"],
+            method=self.solver,
+            max_iter=settings["max_iter"],
+            tol=settings["tol"],
+            learning_rate=settings["learning_rate"],
+            momentum=settings["momentum"],
+            classes=classes,
+        )
+        if result.interrupted:
+            raise KeyboardInterrupt(result.message)
+        if result.status in ("max_iter", "max_evals", "diverged"):
+            hint = "" if result.status == "diverged" else " Raise max_iter, loosen tol or scale the features."
+            warnings.warn(
+                f"{type(self).__name__} ({self.solver}) stopped before converging: {result.message.rstrip('.')}.{hint}",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.classes_ = net.classes_
+        self.network_ = net
+        self.n_iter_ = result.iterations
+        self.loss_ = result.cost
+        self.loss_curve_ = list(result.cost_history)
+        return self
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def predict(self, X):
+        """The predicted class of each sample: the most active output unit's label.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        X = self._validated(X)
+        return self.network_.predict(X)
+
+    def predict_proba(self, X):
+        """Class probabilities, one column per class in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1 (see :meth:`layernet.Network.predict_proba`).
+        """
+        X = self._validated(X)
+        return self.network_.predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """The logarithm of :meth:`predict_proba` (``-inf`` where a probability is exactly 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def decision_function(self, X):
+        """The output layer's pre-activations (logits), which ``predict`` ranks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, one score per sample, positive for ``classes_[1]``: the output
+            unit's ``z`` (sigmoid), or ``z1 - z0`` (softmax). Otherwise one column per class.
+        """
+        X = self._validated(X)
+        net = self.network_
+        # The same network with an identity output computes z itself; built on each call (it is
+        # cheap), because an attribute cached here would change the fitted estimator's state.
+        layers = [Layer(layer.n_in, layer.n_out, layer.activation) for layer in net.layers[:-1]]
+        layers.append(Layer(net.layers[-1].n_in, net.n_outputs, "identity"))
+        logits = Network(layers, dtype=net.dtype)
+        logits.theta = net.theta
+        z = logits.forward(X)
+        if z.shape[1] == 1:
+            return z[:, 0]
+        if len(self.classes_) == 2:
+            return z[:, 1] - z[:, 0]
+        return z
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _validated(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float64, reset=False)
+
+    def _checked_params(self) -> dict:
+        """The parameters in the types :func:`layernet.train` takes; a clear error names any bad one."""
+        name = type(self).__name__
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        try:
+            hidden = list(sizes)
+        except TypeError:
+            hidden = None
+        if hidden is None or any(isinstance(n, bool) or not isinstance(n, Integral) or n < 1 for n in hidden):
+            raise LayerNetError(
+                f"{name}: hidden_layer_sizes must be a positive int or a sequence of positive ints "
+                f"(units per hidden layer), got {self.hidden_layer_sizes!r}"
+            )
+        if not (isinstance(self.output, str) and self.output in OUTPUTS):
+            raise LayerNetError(f"{name}: output must be one of {', '.join(OUTPUTS)}, got {self.output!r}")
+        if not (isinstance(self.solver, str) and self.solver in METHODS):
+            raise LayerNetError(f"{name}: solver must be one of {', '.join(METHODS)}, got {self.solver!r}")
+        if self.max_iter is not None and (
+            isinstance(self.max_iter, bool) or not isinstance(self.max_iter, Integral) or self.max_iter < 1
+        ):
+            raise LayerNetError(f"{name}: max_iter must be an int >= 1 or None, got {self.max_iter!r}")
+        return {
+            "hidden": [int(n) for n in hidden],
+            "alpha": _number(self.alpha, "alpha", name, low=0.0),
+            "tol": None if self.tol is None else _number(self.tol, "tol", name, low=0.0, strict=True),
+            "learning_rate": _number(self.learning_rate, "learning_rate", name, low=0.0, strict=True),
+            "momentum": _number(self.momentum, "momentum", name, low=0.0, high=1.0),
+            "max_iter": None if self.max_iter is None else int(self.max_iter),
+        }
+
+
+def _number(value, param: str, owner: str, low: float, strict: bool = False, high: float | None = None) -> float:
+    """``value`` as a float in range (``> low`` if strict, else ``>= low``; ``< high``), or raise."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise LayerNetError(f"{owner}: {param} must be a finite number, got {value!r}")
+    value = float(value)
+    if value < low or (strict and value == low) or (high is not None and value >= high):
+        bounds = f"{'>' if strict else '>='} {low:g}" + ("" if high is None else f" and < {high:g}")
+        raise LayerNetError(f"{owner}: {param} must be {bounds}, got {value!r}")
+    return value
