@@ -215,7 +215,9 @@ def minimize(
         if x is None:
             x, cost = x0, math.nan
     if not (math.isfinite(cost) and np.isfinite(x).all()) and objective.best_x is not None:
-        if status != "interrupted":
+        if status == "diverged":
+            message = f"{message}; kept the best parameters reached"
+        elif status != "interrupted":
             status = "diverged"
             message = f"the cost became non-finite ({message}); kept the best parameters reached"
         x, cost = objective.best_x, objective.best_cost
@@ -298,10 +300,7 @@ def _gradient_descent(objective: Objective, recorder: _Recorder, x0, max_iter: i
         velocity *= momentum
         velocity -= learning_rate * grad
         x = x + velocity
-        # A learning rate that is too large makes the parameters grow geometrically; overflow is
-        # then the expected symptom, reported as "diverged" rather than as numpy warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
-            cost, grad = objective(x)
+        cost, grad = objective(x)  # overflow from too large a step shows as a non-finite cost
         if not (math.isfinite(cost) and np.isfinite(grad).all()):
             return x, cost, "diverged", f"the cost became non-finite at learning_rate={learning_rate:g}; lower it"
         try:
