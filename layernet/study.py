@@ -515,7 +515,8 @@ def run(
         and flushed to disk per finished fit) and, when done, ``summary.json``. Fits already in
         ``results.csv`` are not run again; a torn last row (a hard kill mid-write) is dropped.
     force : bool, default False
-        Start over in a ``directory`` that holds a different study (its records are deleted).
+        Start over in a ``directory`` that holds a different study, or records it cannot read
+        (those records are deleted). Records of this same study are still resumed.
     scheduler : str or dask.distributed.Client, optional
         Run the fits on a Dask cluster through joblib's dask backend: the scheduler's address
         (``"tcp://host:8786"``) or a connected client. Needs ``pip install 'layernet[distributed]'``.
@@ -1209,7 +1210,13 @@ def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | 
         return {}
     if not results.exists():
         return {}
-    return _read_results(results, settings, repair=True)
+    try:
+        return _read_results(results, settings, repair=True)
+    except LayerNetError:
+        if not force:
+            raise
+        results.unlink()  # unreadable records of this very study: force starts it over
+        return {}
 
 
 def _differences(old: dict, new: dict, prefix: str = "") -> str:
