@@ -719,7 +719,7 @@ def fit_architectures(
     result: StudyResult,
     lambda_: float | None = None,
     *,
-    n_jobs: int | None = 1,
+    n_jobs: int | None = -1,
     scheduler=None,
     callback: Callable[[int, int], object] | None = None,
 ) -> list[ArchitectureFit]:

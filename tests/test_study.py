@@ -508,7 +508,7 @@ def test_a_dask_cluster_gives_the_same_records(dask_cluster, tmp_path, result):
         by_client = study.run(tiny_config(), **GRID, scheduler=client)
         fits = study.fit_architectures(by_client, scheduler=client)
     assert comparable(by_client.records) == comparable(result.records)
-    assert [fit.fit_accuracy for fit in fits] == [fit.fit_accuracy for fit in study.fit_architectures(result)]
+    assert [fit.fit_accuracy for fit in fits] == [fit.fit_accuracy for fit in study.fit_architectures(result, n_jobs=1)]
 
 
 def test_without_distributed_the_message_says_what_to_install(monkeypatch):
@@ -521,7 +521,7 @@ def test_without_distributed_the_message_says_what_to_install(monkeypatch):
 
 
 def test_fit_architectures_trains_one_network_per_architecture(result):
-    fits = study.fit_architectures(result)
+    fits = study.fit_architectures(result, n_jobs=1)
     assert [(fit.depth, fit.width) for fit in fits] == [(1, 1), (1, 3), (2, 1), (2, 3)]
     data = result.data
     for fit in fits:
@@ -538,7 +538,7 @@ def test_fit_architectures_trains_one_network_per_architecture(result):
     panel = next(fit for fit in at_best if (fit.depth, fit.width) == (result.best.depth, result.best.width))
     np.testing.assert_array_equal(panel.network.theta, result.network.theta)  # the best's panel is its refit
     with pytest.raises(ln.LayerNetError, match=r"one of the study's lambdas \(0, 0.1\), got 0.5"):
-        study.fit_architectures(result, 0.5)
+        study.fit_architectures(result, 0.5, n_jobs=1)
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -553,7 +553,7 @@ def test_study_figures(tmp_path, result):
     from layernet import plotting
 
     data = result.data
-    fits = study.fit_architectures(result, 0.1)
+    fits = study.fit_architectures(result, 0.1, n_jobs=1)
     try:
         figure = plotting.plot_study_boundaries(fits, data.X_train, data.y_train, resolution=40)
         panels = [ax for ax in figure.axes if ax.get_visible()]
