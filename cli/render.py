@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 err = Console(stderr=True)
@@ -153,3 +160,109 @@ class TrainingProgress:
     def __call__(self, info) -> None:
         if self.task is not None:
             self.progress.update(self.task, completed=info.iteration, total=info.max_iter, cost=f"{info.cost:.6f}")
+
+
+# -- layernet study -------------------------------------------------------------------------------
+
+
+def plus_minus(mean, std) -> str:
+    """``"97.1 ± 1.2"`` in percent (the ± part left out when the spread is unknown)."""
+    if mean is None or not math.isfinite(mean):
+        return "—"
+    if std is None or not math.isfinite(std):
+        return f"{100 * mean:.1f}"
+    return f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
+def study_table(result, top: int = 5) -> Table:
+    """The best configurations of a study, ranked by mean validation accuracy."""
+    ranked = result.ranked()
+    settings = result.settings
+    n_configs = len(settings.depths) * len(settings.widths) * len(settings.lambdas)
+    table = Table(
+        title=f"best {min(top, len(ranked))} of {n_configs} configurations, "
+        f"{settings.folds}-fold cross-validation on {len(result.data.y_train)} samples",
+        title_justify="left",
+        caption="depth: hidden layers; width: units per hidden layer; accuracy in %, mean ± std over folds",
+        caption_justify="left",
+    )
+    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "converged"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for rank, item in enumerate(ranked[:top], start=1):
+        table.add_row(
+            str(rank),
+            str(item.depth),
+            str(item.width),
+            f"{item.lambda_:g}",
+            str(item.n_parameters),
+            plus_minus(item.train_accuracy_mean, item.train_accuracy_std),
+            plus_minus(item.validation_accuracy_mean, item.validation_accuracy_std),
+            f"{item.n_converged}/{item.n_folds}",
+            style="bold green" if rank == 1 else None,
+        )
+    return table
+
+
+def refit_line(result) -> str:
+    """One sentence: the best configuration refit on all study data, and its test accuracy."""
+    refit = result.refit
+    if refit is None:
+        return "no configuration has all its folds recorded, so none was chosen"
+    layers = f"{_count(refit.depth, 'hidden layer')} of {_count(refit.width, 'unit')}"
+    text = (
+        f"best: {layers}, lambda = {refit.lambda_:g}; refit on {refit.n_train} samples: "
+        f"train accuracy {percent(refit.train_accuracy)}"
+    )
+    if refit.test_accuracy is None:
+        return text + "; no test set was held out (test size 0)"
+    return text + f", test accuracy {percent(refit.test_accuracy)} on {refit.n_test} held-out samples"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+class StudyProgressBar:
+    """A rich progress bar over a study's fits (done / total, time left); silent when disabled.
+
+    Called with the library's ``StudyProgress`` (``done``, ``total``), or with ``(done, total)``.
+    """
+
+    def __init__(self, enabled: bool, label: str = "fits") -> None:
+        self.enabled = enabled
+        self.progress = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task = None
+        self.done = 0
+        self.total = 0
+        self.skipped = 0
+
+    def __enter__(self) -> StudyProgressBar:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+    def __call__(self, info, total: int | None = None) -> None:
+        if total is None:
+            self.done, self.total, self.skipped = info.done, info.total, info.skipped
+        else:
+            self.done, self.total = info, total
+        if not self.enabled:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("study", total=self.total, completed=self.done)
+        else:
+            self.progress.update(self.task, completed=self.done, total=self.total)

@@ -7,6 +7,7 @@
 (0.1324, 0.98)
 """
 
+from . import study as study  # the module: ln.study.run(config, depths=..., ...)
 from .activations import Activation, available_activations, get_activation, register_activation
 from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
 from .errors import ConfigError, DataError, LayerNetError, ModelFileError

@@ -142,3 +142,263 @@ def _indices(labels, classes) -> np.ndarray:
     from .labels import class_indices
 
     return class_indices(np.asarray(labels), np.asarray(classes))
+
+
+# -- study figures (layernet.study) --------------------------------------------------------------
+
+
+def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: float = 2.3, title=None):
+    """The blog's growing-network figure, made honest: one decision boundary per architecture.
+
+    Rows are depths (hidden layers), columns widths (units per hidden layer). Each panel is
+    titled with its configuration's *cross-validated* training and validation accuracy, so the
+    panels where the boundary bends to fit single points can be seen not to generalize. The
+    panel with the highest validation accuracy is framed in green.
+
+    Parameters
+    ----------
+    fits : sequence of layernet.study.ArchitectureFit
+        From :func:`layernet.study.fit_architectures` (networks trained at one lambda).
+    X : array of shape (n_samples, 2)
+        The data to draw, normally the study data the networks were trained on
+        (``result.data.X_train``).
+    y : array of shape (n_samples,)
+    resolution : int, default 120
+        Grid points per axis in each panel.
+    panel_size : float, default 2.3
+        Width of a panel, in inches.
+    title : str, optional
+        The figure's title; by default it names the lambda and the number of folds.
+
+    Returns
+    -------
+    matplotlib Figure
+
+    Raises
+    ------
+    LayerNetError
+        ``fits`` is empty.
+    DataError
+        ``X`` does not have two features.
+    """
+    fits = list(fits)
+    if not fits:
+        raise LayerNetError("there are no fitted architectures to draw")
+    X = check_features(X)
+    if X.shape[1] != 2:
+        raise DataError(f"a decision boundary is drawn over two features, but X has {X.shape[1]}")
+    plt = _pyplot()
+    depths = sorted({fit.depth for fit in fits})
+    widths = sorted({fit.width for fit in fits})
+    figure, axes = plt.subplots(
+        len(depths),
+        len(widths),
+        figsize=(panel_size * len(widths), 0.95 * panel_size * len(depths) + 0.5),
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.set_visible(False)
+    scored = [fit for fit in fits if np.isfinite(fit.validation_accuracy)]
+    best = max(scored, key=lambda fit: fit.validation_accuracy) if scored else None
+    for fit in fits:
+        ax = axes[depths.index(fit.depth), widths.index(fit.width)]
+        ax.set_visible(True)
+        panel_title = f"{fit.depth}x{fit.width}: train {fit.train_accuracy:.2f}, val {fit.validation_accuracy:.2f}"
+        plot_decision_boundary(fit.network, X, y, ax=ax, resolution=resolution, title=panel_title)
+        ax.collections[-1].set_sizes([9])  # the data points: smaller in a small panel
+        ax.title.set_fontsize(8)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if fit is best:
+            for spine in ax.spines.values():
+                spine.set_edgecolor("tab:green")
+                spine.set_linewidth(2.5)
+    for row, depth in enumerate(depths):
+        axes[row, 0].set_ylabel(f"{depth} hidden layer{'s' if depth != 1 else ''}", fontsize=9)
+    for column, width in enumerate(widths):
+        axes[-1, column].set_xlabel(f"{width} unit{'s' if width != 1 else ''} per layer", fontsize=9)
+    if title is None:
+        lambdas = sorted({fit.lambda_ for fit in fits})
+        folds = max(fit.n_folds for fit in fits)
+        title = (
+            f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
+            f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
+        )
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
+    """Training and validation accuracy against capacity, with error bars over folds.
+
+    One panel per (lambda, depth): rows are lambdas, columns depths, the horizontal axis the
+    units per hidden layer. Where the training curve keeps rising and the validation curve
+    stops following it, the extra capacity is fitting noise. A star marks the study's best
+    configuration.
+
+    Parameters
+    ----------
+    result : layernet.study.StudyResult
+    lambdas : sequence of float, optional
+        The lambdas to show (rows); default all of the study's.
+    panel_size : float, default 3.2
+        Width of a panel, in inches.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    settings = result.settings
+    lambdas = list(settings.lambdas) if lambdas is None else [float(value) for value in lambdas]
+    unknown = [value for value in lambdas if value not in settings.lambdas]
+    if not lambdas or unknown:
+        known = ", ".join(f"{value:g}" for value in settings.lambdas)
+        raise LayerNetError(f"lambdas must be some of the study's lambdas ({known}), got {lambdas!r}")
+    if not result.aggregates:
+        raise LayerNetError("the study has no records to draw")
+    plt = _pyplot()
+    depths, widths = list(settings.depths), list(settings.widths)
+    figure, axes = plt.subplots(
+        len(lambdas),
+        len(depths),
+        figsize=(panel_size * len(depths), 0.72 * panel_size * len(lambdas) + 0.6),
+        squeeze=False,
+        sharex=True,
+        sharey=True,
+    )
+    positions = np.arange(len(widths))
+    best = result.best
+    for row, lambda_ in enumerate(lambdas):
+        for column, depth in enumerate(depths):
+            ax = axes[row, column]
+            items = [result.get(depth, width, lambda_) for width in widths]
+            shown = [(x, item) for x, item in zip(positions, items) if item is not None]
+            if shown:
+                x = np.array([position for position, _ in shown])
+                for kind, style, color, label in (
+                    ("train", "--", "tab:blue", "training"),
+                    ("validation", "-", "tab:orange", "validation"),
+                ):
+                    mean = np.array([getattr(item, f"{kind}_accuracy_mean") for _, item in shown])
+                    std = np.nan_to_num(np.array([getattr(item, f"{kind}_accuracy_std") for _, item in shown]))
+                    ax.errorbar(
+                        x, mean, yerr=std, fmt="o" + style, color=color, label=label, markersize=3.5, capsize=2.5
+                    )
+                if best is not None and best.depth == depth and best.lambda_ == lambda_ and best.width in widths:
+                    ax.plot(
+                        widths.index(best.width),
+                        best.validation_accuracy_mean,
+                        marker="*",
+                        markersize=14,
+                        color="tab:green",
+                        markeredgecolor="k",
+                        linestyle="none",
+                        label="best (validation)",
+                        zorder=5,
+                    )
+            ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}, lambda = {lambda_:g}", fontsize=9)
+            ax.grid(True, alpha=0.3)
+            ax.set_xticks(positions, [str(width) for width in widths])
+            if column == 0:
+                ax.set_ylabel("accuracy")
+            if row == len(lambdas) - 1:
+                ax.set_xlabel("units per hidden layer")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    figure.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(labels))
+    figure.suptitle(
+        f"Training and validation accuracy against capacity (mean and std over {settings.folds} folds)",
+        fontsize=10,
+        x=0.02,
+        ha="left",
+    )
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    return figure
+
+
+def plot_study_lambda(result, *, panel_size: float = 3.8):
+    """Validation accuracy against lambda, one line per width, one panel per depth.
+
+    The lambda axis is logarithmic with a linear stretch around zero (matplotlib's ``symlog``
+    with the smallest positive lambda as threshold), so an unregularized ``lambda = 0`` sits
+    one decade left of the smallest positive lambda. Error bars are the standard deviation over
+    folds; a star marks the study's best configuration.
+
+    Parameters
+    ----------
+    result : layernet.study.StudyResult
+    panel_size : float, default 3.8
+        Width of a panel, in inches.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    if not result.aggregates:
+        raise LayerNetError("the study has no records to draw")
+    plt = _pyplot()
+    settings = result.settings
+    depths, widths, lambdas = list(settings.depths), list(settings.widths), list(settings.lambdas)
+    figure, axes = plt.subplots(
+        1, len(depths), figsize=(panel_size * len(depths) + 1.0, panel_size), squeeze=False, sharey=True
+    )
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(widths)))
+    positive = [value for value in lambdas if value > 0]
+    for column, depth in enumerate(depths):
+        ax = axes[0, column]
+        for width, color in zip(widths, colors):
+            items = [item for item in (result.get(depth, width, value) for value in lambdas) if item is not None]
+            if not items:
+                continue
+            ax.errorbar(
+                [item.lambda_ for item in items],
+                [item.validation_accuracy_mean for item in items],
+                yerr=np.nan_to_num([item.validation_accuracy_std for item in items]),
+                fmt="-o",
+                color=color,
+                markersize=3.5,
+                capsize=2,
+                linewidth=1.3,
+                alpha=0.9,
+                label=str(width),
+            )
+        best = result.best
+        if best is not None and best.depth == depth:
+            ax.plot(
+                best.lambda_,
+                best.validation_accuracy_mean,
+                marker="*",
+                markersize=15,
+                color="tab:green",
+                markeredgecolor="k",
+                linestyle="none",
+                zorder=5,
+                label="best",
+            )
+        if positive:
+            threshold = min(positive)
+            ax.set_xscale("symlog", linthresh=threshold, linscale=1.0)
+            ax.set_xlim(-0.4 * threshold, max(positive) * 2.5)
+        ax.set_xticks(lambdas, [f"{value:g}" for value in lambdas])
+        ax.minorticks_off()
+        ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}", fontsize=10)
+        ax.set_xlabel("lambda (log scale; 0 at the left)")
+        ax.grid(True, alpha=0.3)
+    axes[0, 0].set_ylabel(f"validation accuracy (mean over {settings.folds} folds)")
+    handles, labels = axes[0, -1].get_legend_handles_labels()
+    for ax in axes.flat[:-1]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    axes[0, -1].legend(handles, labels, title="units", fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    figure.suptitle("Validation accuracy against lambda, per architecture", fontsize=10)
+    figure.tight_layout()
+    return figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -29,3 +30,23 @@ def test_custom_architecture_checks_gradients_and_trains():
     assert difference < 1e-9
     test_accuracy = float(output.split("test ")[-1].rstrip("%\n"))
     assert test_accuracy > 90
+
+
+def test_depth_study_fast_holds_out_a_test_set_and_draws_three_figures(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "depth_study.py"), str(tmp_path), "--fast"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout
+    assert "54 fits: 3-fold cross-validation on 140 samples, 60 held out for the test" in output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    best, refit = summary["best"], summary["refit"]
+    assert f"best: depth {best['depth']}, width {best['width']}, lambda {best['lambda']:g}" in output
+    assert f"test accuracy {100 * refit['test_accuracy']:.1f} % on 60 held-out samples" in output
+    assert refit["test_accuracy"] > 0.85  # two moons are easy once the network can bend
+    for name in ("boundaries.png", "capacity.png", "lambda.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
