@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import sys
 from functools import wraps
 from pathlib import Path
@@ -113,16 +112,6 @@ def _writable(path: Path | None, option: str) -> None:
         raise ln.LayerNetError(f"{option} {path}: the folder {parent} does not exist")
 
 
-def _json_ready(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
-
-
 def _save_plot(draw, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -194,7 +183,7 @@ def train(
         _save_plot(lambda: ln.plot_cost_history(run.result), cost_plot)
 
     if as_json:
-        print(json.dumps(_json_ready(run.metrics), indent=2))
+        print(json.dumps(ln.persistence.json_safe(run.metrics), indent=2))
     elif not quiet:
         out.print(summary_table(run.metrics))
         for path, what in ((save, "model"), (plot, "decision boundary"), (cost_plot, "cost plot")):
@@ -253,7 +242,7 @@ def evaluate(
     X, y, description = _evaluation_data(net, data, label)
     result = ln.evaluate(net, X, y)
     if as_json:
-        print(json.dumps(_json_ready({**result.to_dict(), "data": description}), indent=2))
+        print(json.dumps(ln.persistence.json_safe({**result.to_dict(), "data": description}), indent=2))
         return
     out.print(f"{model}: {description}", highlight=False, soft_wrap=True)
     out.print(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)", highlight=False)

@@ -24,7 +24,7 @@ from .errors import LayerNetError, ModelFileError
 from .network import Network
 from .preprocessing import Scaler
 
-__all__ = ["save", "load", "read_metadata", "atomic_write", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["save", "load", "read_metadata", "atomic_write", "json_safe", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "layernet-model"
 FORMAT_VERSION = 1
@@ -93,7 +93,7 @@ def save(net: Network, path: str | Path) -> Path:
         "initialized": net.initialized,
         "classes": _classes_to_json(net.classes_),
         "scaler": net.scaler is not None,
-        "training": _json_safe(net.training_summary),
+        "training": json_safe(net.training_summary),
     }
     arrays = {"theta": net.theta, "metadata": np.array(json.dumps(metadata))}
     if net.scaler is not None:
@@ -232,11 +232,12 @@ def _classes_from_json(raw, path) -> np.ndarray | None:
         raise ModelFileError(f"{path}: its classes are malformed") from None
 
 
-def _json_safe(value):
+def json_safe(value):
+    """``value`` with numpy scalars as Python ones and NaN or infinity as None, ready for JSON."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if np.isfinite(value) else None

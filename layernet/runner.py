@@ -101,7 +101,7 @@ def run(config: RunConfig, callback=None) -> Run:
     callback : callable, optional
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
     """
-    seed = config.seed if config.seed is not None else _fresh_seed()
+    seed = config.seed if config.seed is not None else fresh_seed()
     config = config.override({"seed": seed})
     stream = np.random.RandomState(seed)
     data = load_data(config, stream)
@@ -152,5 +152,5 @@ def run(config: RunConfig, callback=None) -> Run:
     return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
 
 
-def _fresh_seed() -> int:
+def fresh_seed() -> int:
     return int(np.random.SeedSequence().entropy % 2**32)

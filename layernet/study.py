@@ -51,9 +51,9 @@ from .config import RunConfig
 from .errors import ConfigError, LayerNetError
 from .labels import infer_classes
 from .network import Network
-from .persistence import atomic_write
+from .persistence import atomic_write, json_safe
 from .preprocessing import Scaler
-from .runner import RunData, load_data
+from .runner import RunData, fresh_seed, load_data
 from .training import train
 
 __all__ = [
@@ -404,7 +404,7 @@ class StudyResult:
         }
         if include_records:
             summary["records"] = [record.to_dict() for record in self.records]
-        return _json_safe(summary)
+        return json_safe(summary)
 
     def to_json(self, path: str | Path | None = None, *, include_records: bool = False) -> str:
         """The :meth:`to_dict` summary as JSON text, also written atomically to ``path`` if given."""
@@ -556,7 +556,7 @@ def run(
         stored = _read_settings(directory / SETTINGS_FILE, force)
     if config.seed is None:
         recorded = None if stored is None else stored.get("settings", {}).get("seed")
-        changes["seed"] = recorded if isinstance(recorded, int) else _fresh_seed()
+        changes["seed"] = recorded if isinstance(recorded, int) else fresh_seed()
     settings = StudySettings(depths, widths, lambdas, folds, config.override(changes))
 
     data = load_data(settings.config)
@@ -1180,7 +1180,7 @@ def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | 
     """Make ``directory`` hold this study; return the records already there."""
     from . import __version__
 
-    wanted = _json_safe(settings.to_dict())
+    wanted = json_safe(settings.to_dict())
     results = directory / RESULTS_FILE
     if stored:
         if stored["settings"] != wanted and not force:
@@ -1203,7 +1203,7 @@ def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | 
             "format_version": FORMAT_VERSION,
             "layernet_version": __version__,
             "settings": wanted,
-            "config": _json_safe(settings.config.to_dict()),
+            "config": json_safe(settings.config.to_dict()),
         }
         text = json.dumps(document, indent=2) + "\n"
         atomic_write(directory / SETTINGS_FILE, lambda handle: handle.write(text), mode="w")
@@ -1356,22 +1356,3 @@ def _field_name(column: str) -> str:
 
 def _file_name(field_name: str) -> str:
     return "lambda" if field_name == "lambda_" else field_name
-
-
-def _fresh_seed() -> int:
-    return int(np.random.SeedSequence().entropy % 2**32)
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
