@@ -1,0 +1,71 @@
+"""How many BLAS threads a training run uses: chosen from the problem's size, not inherited.
+
+A cost-and-gradient evaluation is a handful of matrix products between elementwise passes
+(activations, derivatives, the loss) that numpy runs on one core. OpenBLAS's default is one
+thread per core, and its idle threads spin while numpy works alone: on small and medium problems
+(the reference moons network, the digits networks) a second thread makes every evaluation
+slower -- digits L-BFGS iterations were about 4x cheaper at one thread on a 2-core machine. Only
+when the products dominate (many samples times wide layers) do more threads pay. The rule and
+its threshold come from the 1-vs-2-thread measurements in ``benchmarks/run.py`` (section
+"threads"); ``docs/performance.md`` shows them.
+
+threadpoolctl, already a scikit-learn dependency, is imported only when a run limits threads,
+so ``import layernet`` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from .errors import LayerNetError
+
+__all__ = ["MULTITHREAD_MIN_WORK", "available_cores", "choose_threads", "blas_threads", "check_threads"]
+
+#: Multiply-adds per evaluation (``n_samples * sum(n_in * n_out)``) from which more than one
+#: BLAS thread pays off. Below it every evaluation is run on one thread.
+MULTITHREAD_MIN_WORK = 200_000_000
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:
+    """The BLAS thread count for a network of ``sizes`` trained on ``n_samples`` rows.
+
+    One thread unless an evaluation's matrix work, ``n_samples * sum(n_in * n_out)``
+    multiply-adds, reaches :data:`MULTITHREAD_MIN_WORK`; then one per available core.
+
+    Examples
+    --------
+    >>> choose_threads(200, [2, 3, 2])                  # the reference network
+    1
+    >>> choose_threads(1257, [64, 100, 10])             # digits, 70 % of 1797 rows
+    1
+    """
+    work = n_samples * sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    return available_cores() if work >= MULTITHREAD_MIN_WORK else 1
+
+
+def check_threads(threads) -> int | None:
+    """``threads`` as a positive int, or None (choose automatically); raise otherwise."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise LayerNetError(f"threads must be a positive integer or None (automatic), got {threads!r}")
+    return threads
+
+
+@contextmanager
+def blas_threads(threads: int) -> Iterator[None]:
+    """Limit the BLAS libraries loaded in this process to ``threads`` threads inside the block."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield
