@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features_csv", "split", "Scaler"]
+__all__ = ["Dataset", "SOURCES", "load", "make_moons", "read_csv", "read_features_csv", "split", "Scaler"]
 
 #: Data sources a run configuration can name.
 SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "csv")
@@ -73,6 +73,9 @@ def load(
         if path is None:
             raise DataError("data source 'csv' needs a path")
         return read_csv(path, label=label)
+    if source == "moons" and (rng is None or isinstance(rng, (int, np.integer, np.random.RandomState))):
+        X, y = make_moons(n_samples, noise=noise, rng=rng)
+        return Dataset(X, y, source, ["x1", "x2"])
     from sklearn import datasets
 
     if source == "moons":
@@ -105,6 +108,36 @@ def load(
         bunch = datasets.load_iris()
         X, y, names = bunch.data, bunch.target, list(bunch.feature_names)
     return Dataset(np.asarray(X, dtype=float), np.asarray(y), source, names)
+
+
+def make_moons(n_samples: int = 100, noise: float | None = None, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: scikit-learn's ``make_moons``, draw for draw, without importing it.
+
+    The reference run needs only this generator; importing scikit-learn for it would cost more
+    than a second of ``layernet train``'s start-up. Given the same ``RandomState`` (or seed) it
+    returns exactly what ``sklearn.datasets.make_moons(n_samples, noise=noise, random_state=rng)``
+    does: the points, shuffled, then the noise, drawn from the stream in that order.
+    """
+    if rng is None:
+        rng = np.random.mtrand._rand
+    elif not isinstance(rng, np.random.RandomState):
+        rng = np.random.RandomState(rng)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    angles_out = np.linspace(0, np.pi, n_out)
+    angles_in = np.linspace(0, np.pi, n_in)
+    X = np.empty((n_samples, 2))
+    X[:n_out, 0] = np.cos(angles_out)
+    X[:n_out, 1] = np.sin(angles_out)
+    X[n_out:, 0] = 1 - np.cos(angles_in)
+    X[n_out:, 1] = 1 - np.sin(angles_in) - 0.5
+    y = np.concatenate([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    X, y = X[order], y[order]
+    if noise is not None:
+        X += rng.normal(scale=noise, size=X.shape)
+    return X, y
 
 
 def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):
