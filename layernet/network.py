@@ -87,6 +87,12 @@ class _Workspace:
             self.aT.append(aT)
         self.z = [zT.T for zT in self.zT]
         self.a = [aT.T for aT in self.aT]
+        # Hidden layers' elementwise passes run over blocks of units small enough to stay in cache
+        # between one pass and the next (a layer's units are contiguous rows of its buffer).
+        self.blocks = [
+            _unit_blocks(layer.n_out, m) if index < last else [slice(None)] for index, layer in enumerate(self.layers)
+        ]
+        self.forward_views = [[(z[:, b], a[:, b]) for b in blocks] for z, a, blocks in zip(self.z, self.a, self.blocks)]
         self.y: np.ndarray | None = None
         self.deltaT: list[np.ndarray] | None = None
 
@@ -109,6 +115,10 @@ class _Workspace:
         self.deltaT = [flats[i % 2][: layer.n_out * m].reshape(layer.n_out, m) for i, layer in enumerate(self.layers)]
         self.delta = [d.T for d in self.deltaT]
         self.scratch = [flats[2][: layer.n_out * m].reshape(layer.n_out, m).T for layer in self.layers]
+        self.backward_views = [
+            [(d[:, b], z[:, b], a[:, b], s[:, b]) for b in blocks]
+            for d, z, a, s, blocks in zip(self.delta, self.z, self.a, self.scratch, self.blocks)
+        ]
 
     def regularizer(self, scale: float) -> np.ndarray:
         """``scale * theta`` with the bias entries zeroed, in :attr:`reg`."""
@@ -460,11 +470,13 @@ class Network:
         return work
 
     def _forward(self, work: _Workspace):
-        for layer, theta, inputs, zT, z, a in zip(self.layers, work.thetas, work.inputs, work.zT, work.z, work.a):
+        for layer, theta, inputs, zT, views in zip(self.layers, work.thetas, work.inputs, work.zT, work.forward_views):
             np.matmul(theta, inputs, out=zT)  # z.T = theta @ [1; a_prev.T]: bias included
-            result = layer.activation.forward(z, out=a)
-            if result is not a:  # an activation that ignored out=
-                np.copyto(a, result)
+            forward = layer.activation.forward
+            for z, a in views:
+                result = forward(z, out=a)
+                if result is not a:  # an activation that ignored out=
+                    np.copyto(a, result)
         return work.z[-1], work.a[-1]
 
     def _evaluate(self, work: _Workspace, lambda_: float, gradient: bool = True):
@@ -494,12 +506,24 @@ class Network:
             if index:
                 below = index - 1
                 np.matmul(work.W[index].T, deltaT, out=work.deltaT[below])
-                multiply_by_derivative(
-                    self.layers[below].activation, work.delta[below], work.z[below], work.a[below], work.scratch[below]
-                )
+                activation = self.layers[below].activation
+                for delta, z, a, scratch in work.backward_views[below]:
+                    multiply_by_derivative(activation, delta, z, a, scratch)
         if lambda_:
             work.grad += reg
         return J, work.grad
+
+
+#: Elements per block of a hidden layer's elementwise passes: 512 KiB of float64, cache-sized.
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def _unit_blocks(n_units: int, n_samples: int) -> list[slice]:
+    """Slices of a layer's units, each about ``_BLOCK_ELEMENTS`` values over all samples."""
+    per_block = max(1, _BLOCK_ELEMENTS // n_samples)
+    if per_block >= n_units:
+        return [slice(None)]
+    return [slice(start, min(start + per_block, n_units)) for start in range(0, n_units, per_block)]
 
 
 def _build_layers(layers, hidden, output) -> list[Layer]:

@@ -5,9 +5,11 @@ A cost-and-gradient evaluation is a handful of matrix products between elementwi
 thread per core, and its idle threads spin while numpy works alone: on small and medium problems
 (the reference moons network, the digits networks) a second thread makes every evaluation
 slower -- digits L-BFGS iterations were about 4x cheaper at one thread on a 2-core machine. Only
-when the products dominate (many samples times wide layers) do more threads pay. The rule and
-its threshold come from the 1-vs-2-thread measurements in ``benchmarks/run.py`` (section
-"threads"); ``docs/performance.md`` shows them.
+when the products dominate (many samples times wide layers) do more threads pay, and then only
+on cores that other processes leave idle: a BLAS thread that has to share its core makes every
+product wait for it (measured: 2 threads 2-5x slower than 1 on a 2-core machine whose other
+core was busy). The rule and its threshold come from the 1-vs-2-thread measurements in
+``benchmarks/run.py`` (section "threads"); ``docs/performance.md`` shows them.
 
 threadpoolctl, already a scikit-learn dependency, is imported only when a run limits threads,
 so ``import layernet`` stays light.
@@ -15,13 +17,14 @@ so ``import layernet`` stays light.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .errors import LayerNetError
 
-__all__ = ["MULTITHREAD_MIN_WORK", "available_cores", "choose_threads", "blas_threads", "check_threads"]
+__all__ = ["MULTITHREAD_MIN_WORK", "available_cores", "idle_cores", "choose_threads", "blas_threads", "check_threads"]
 
 #: Multiply-adds per evaluation (``n_samples * sum(n_in * n_out)``) from which more than one
 #: BLAS thread pays off. Below it every evaluation is run on one thread.
@@ -36,11 +39,26 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def idle_cores() -> int:
+    """Available cores minus those other processes keep busy (at least 1).
+
+    From the 1-minute load average, which counts this process too once it runs: with load
+    ``L`` on ``n`` cores, about ``n + 1 - L`` cores are free for this process's threads.
+    """
+    cores = available_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
+        return cores
+    return max(1, min(cores, math.floor(cores + 1 - load + 0.5)))
+
+
 def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:
     """The BLAS thread count for a network of ``sizes`` trained on ``n_samples`` rows.
 
     One thread unless an evaluation's matrix work, ``n_samples * sum(n_in * n_out)``
-    multiply-adds, reaches :data:`MULTITHREAD_MIN_WORK`; then one per available core.
+    multiply-adds, reaches :data:`MULTITHREAD_MIN_WORK`; then one per core left idle by other
+    processes (:func:`idle_cores`).
 
     Examples
     --------
@@ -50,7 +68,7 @@ def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:
     1
     """
     work = n_samples * sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    return available_cores() if work >= MULTITHREAD_MIN_WORK else 1
+    return idle_cores() if work >= MULTITHREAD_MIN_WORK else 1
 
 
 def check_threads(threads) -> int | None:
