@@ -50,7 +50,7 @@ from rich.table import Table  # noqa: E402
 
 import layernet as ln  # noqa: E402
 from layernet.datasets import make_moons  # noqa: E402
-from layernet.threads import blas_threads, choose_threads  # noqa: E402
+from layernet.threads import MULTITHREAD_MIN_WORK, blas_threads, choose_threads  # noqa: E402
 
 console = Console(width=None if sys.stdout.isatty() else 150)
 
@@ -303,6 +303,7 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
         net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
         thetas = distinct_thetas(net, settings.n_thetas)
         one, two = net.evaluator(p.X, p.Y, p.lambda_), net.evaluator(p.X, p.Y, p.lambda_)
+        load = os.getloadavg()[0]
         times = interleaved(
             {"1": (one, thetas, lambda: blas_threads(1)), "2": (two, thetas, lambda: blas_threads(2))}, settings
         )
@@ -315,10 +316,11 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "two_threads_s": times["2"],
                 "speedup_2_over_1": times["1"] / times["2"],
                 "rule_threads": choose_threads(len(p.X), p.sizes),
+                "load_average": load,
             }
         )
     table = Table(title="BLAS threads: one evaluation at 1 and at 2 threads", title_justify="left")
-    for column in ("problem", "multiply-adds", "1 thread", "2 threads", "speed-up of 2", "rule picks"):
+    for column in ("problem", "multiply-adds", "1 thread", "2 threads", "speed-up of 2", "load average", "rule picks"):
         table.add_column(column, justify="left" if column == "problem" else "right")
     for r in rows:
         table.add_row(
@@ -327,9 +329,14 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
             fmt_time(r["one_thread_s"]),
             fmt_time(r["two_threads_s"]),
             f"{r['speedup_2_over_1']:.2f}x",
+            f"{r['load_average']:.2f}",
             str(r["rule_threads"]),
         )
     console.print(table)
+    console.print(
+        "The rule (layernet.threads.choose_threads): 1 thread below "
+        f"{MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, else one per core left idle by other processes."
+    )
     return rows
 
 
@@ -340,17 +347,31 @@ def p3_flops(rows: int, sizes) -> int:
     return 2 * rows * (2 * sum(pairs) + sum(pairs[1:]))
 
 
-def gemm_set(rows: int, sizes, dtype):
-    """numpy products of exactly P3's shapes, on contiguous arrays, with preallocated outputs."""
-    rng = np.random.default_rng(0)
-    acts = [rng.standard_normal((rows, n)).astype(dtype) for n in sizes[:-1]]
-    weights = [rng.standard_normal((b, a)).astype(dtype) for a, b in zip(sizes[:-1], sizes[1:])]
-    deltas = [rng.standard_normal((rows, b)).astype(dtype) for b in sizes[1:]]
-    z_out = [np.empty((rows, b), dtype=dtype) for b in sizes[1:]]
-    g_out = [np.empty((b, a), dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])]
-    d_out = [np.empty((rows, a), dtype=dtype) for a in sizes[1:-1]]
+def gemm_set(rows: int, sizes, dtype, layout: str = "rows"):
+    """numpy products of exactly P3's shapes with preallocated outputs, nothing else.
 
-    def run(_=None):
+    ``layout="rows"``: samples along the rows, as in scikit-learn (``a @ W.T``, ``delta.T @ a``,
+    ``delta @ W``). ``layout="columns"``: samples along the columns, as layernet stores them
+    (``W @ a``, ``delta @ a.T``, ``W.T @ delta``). The benchmark takes the faster of the two as
+    numpy's GEMM rate.
+    """
+    rng = np.random.default_rng(0)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    if layout == "rows":
+        acts = [rng.standard_normal((rows, n)).astype(dtype) for n in sizes[:-1]]
+        weights = [rng.standard_normal((b, a)).astype(dtype) for a, b in pairs]
+        deltas = [rng.standard_normal((rows, b)).astype(dtype) for b in sizes[1:]]
+        z_out = [np.empty((rows, b), dtype=dtype) for b in sizes[1:]]
+        d_out = [np.empty((rows, a), dtype=dtype) for a in sizes[1:-1]]
+    else:
+        acts = [rng.standard_normal((n, rows)).astype(dtype) for n in sizes[:-1]]
+        weights = [rng.standard_normal((b, a)).astype(dtype) for a, b in pairs]
+        deltas = [rng.standard_normal((b, rows)).astype(dtype) for b in sizes[1:]]
+        z_out = [np.empty((b, rows), dtype=dtype) for b in sizes[1:]]
+        d_out = [np.empty((a, rows), dtype=dtype) for a in sizes[1:-1]]
+    g_out = [np.empty((b, a), dtype=dtype) for a, b in pairs]
+
+    def run_rows(_=None):
         for a, w, z in zip(acts, weights, z_out):
             np.matmul(a, w.T, out=z)  # forward
         for d, a, g in zip(deltas, acts, g_out):
@@ -358,7 +379,15 @@ def gemm_set(rows: int, sizes, dtype):
         for index in range(1, len(weights)):
             np.matmul(deltas[index], weights[index], out=d_out[index - 1])  # deltas of layers >= 2
 
-    return run
+    def run_columns(_=None):
+        for a, w, z in zip(acts, weights, z_out):
+            np.matmul(w, a, out=z)
+        for d, a, g in zip(deltas, acts, g_out):
+            np.matmul(d, a.T, out=g)
+        for index in range(1, len(weights)):
+            np.matmul(weights[index].T, deltas[index], out=d_out[index - 1])
+
+    return run_rows if layout == "rows" else run_columns
 
 
 def section_gflops(settings: Settings, p3: Problem) -> dict:
@@ -370,20 +399,33 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
         thetas = distinct_thetas(net, settings.n_thetas)
         with blas_threads(threads):
             ours = net.evaluator(p3.X, p3.Y, p3.lambda_)
-            gemm = gemm_set(len(p3.X), p3.sizes, dtype)
-            times = interleaved({"layernet": (ours, thetas), "gemm": (gemm, [None])}, settings)
+            contenders = {"layernet": (ours, thetas)}
+            for layout in ("rows", "columns"):
+                contenders[layout] = (gemm_set(len(p3.X), p3.sizes, dtype, layout), [None])
+            times = interleaved(contenders, settings)
+        gemm = min(times["rows"], times["columns"])
         result[dtype] = {
             "layernet_s": times["layernet"],
-            "gemm_s": times["gemm"],
+            "gemm_rows_s": times["rows"],
+            "gemm_columns_s": times["columns"],
+            "gemm_s": gemm,
             "layernet_gflops": flops / times["layernet"] / 1e9,
-            "gemm_gflops": flops / times["gemm"] / 1e9,
-            "fraction_of_gemm": times["gemm"] / times["layernet"],
+            "gemm_gflops": flops / gemm / 1e9,
+            "fraction_of_gemm": gemm / times["layernet"],
         }
     result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
     table = Table(
         title=f"P3 arithmetic rate ({flops / 1e9:.2f} GFLOP per evaluation, {threads} thread(s))", title_justify="left"
     )
-    for column in ("dtype", "layernet evaluation", "layernet GFLOP/s", "GEMM only", "GEMM GFLOP/s", "fraction"):
+    for column in (
+        "dtype",
+        "layernet evaluation",
+        "layernet GFLOP/s",
+        "GEMM only, rows",
+        "GEMM only, columns",
+        "GEMM GFLOP/s (faster)",
+        "fraction of GEMM rate",
+    ):
         table.add_column(column, justify="right")
     for dtype in ("float64", "float32"):
         r = result[dtype]
@@ -391,11 +433,16 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
             dtype,
             fmt_time(r["layernet_s"]),
             f"{r['layernet_gflops']:.1f}",
-            fmt_time(r["gemm_s"]),
+            fmt_time(r["gemm_rows_s"]),
+            fmt_time(r["gemm_columns_s"]),
             f"{r['gemm_gflops']:.1f}",
             f"{r['fraction_of_gemm']:.0%}",
         )
     console.print(table)
+    console.print(
+        "GEMM only: the same products, nothing else, samples along the rows (scikit-learn's layout) or "
+        "the columns (layernet's); the faster sets numpy's rate."
+    )
     console.print(f"float32 evaluation is {result['float32_speedup']:.2f}x as fast as float64 on P3.")
     return result
 
@@ -518,16 +565,29 @@ MEMORY_SCRIPT = """
 import json, resource, sys, tracemalloc
 import numpy as np
 import layernet as ln
+
+def peak_rss_kb():
+    # VmHWM starts afresh at exec; ru_maxrss would carry the parent's size over the fork.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 rows, sizes, iters = {rows}, {sizes}, {iters}
 rs = np.random.RandomState(0)
 X = rs.standard_normal((rows, sizes[0])); y = rs.randint(0, sizes[-1], rows)
 net = ln.Network(sizes, hidden="tanh").init(seed=0)
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+import scipy.optimize  # loaded before the baseline, as any fit loads it
+baseline = peak_rss_kb()
 tracemalloc.start()
 result = ln.train(net, X, y, lambda_=1e-3, method="lbfgs", max_iter=iters)
 current, peak = tracemalloc.get_traced_memory()
-print(json.dumps({{"peak_traced": peak, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "maxrss_before_kb": baseline, "data_bytes": X.nbytes, "evaluations": result.evaluations}}))
+print(json.dumps({{"peak_traced": peak, "peak_rss_kb": peak_rss_kb(), "rss_before_fit_kb": baseline,
+                  "data_bytes": X.nbytes, "evaluations": result.evaluations}}))
 """
 
 
@@ -551,7 +611,10 @@ def section_memory(settings: Settings, p3: Problem) -> dict:
     table.add_row("training data X (float64)", f"{info['data_bytes'] / mib:.1f}")
     table.add_row("layernet work buffers (computed)", f"{info['workspace_bytes'] / mib:.1f}")
     table.add_row("peak traced allocation during the fit (tracemalloc)", f"{info['peak_traced'] / mib:.1f}")
-    table.add_row("process peak RSS", f"{info['maxrss_kb'] / 1024:.1f}")
+    table.add_row(
+        "process peak RSS before the fit (Python, numpy, scipy, data)", f"{info['rss_before_fit_kb'] / 1024:.1f}"
+    )
+    table.add_row("process peak RSS", f"{info['peak_rss_kb'] / 1024:.1f}")
     console.print(table)
     return info
 
