@@ -1,5 +1,5 @@
-"""The optimizers behind one call: scipy's CG (fmin_cg's algorithm), L-BFGS-B and BFGS, and
-batch gradient descent with momentum.
+"""The optimizers behind one call: scipy's CG (fmin_cg's algorithm, run by ``_cg`` without importing
+scipy), L-BFGS-B and BFGS, and batch gradient descent with momentum.
 
 All of them minimize ``f(x) -> (cost, gradient)`` through an :class:`Objective` that evaluates
 each distinct point once (scipy's CG asks for the cost and the gradient at the same point in two
@@ -233,9 +233,16 @@ def minimize(
 
 
 def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol):
+    gtol = DEFAULT_TOL if tol is None else float(tol)
+    if method == "cg":
+        # scipy's CG algorithm, point for point, without importing scipy.optimize (see _cg.py).
+        from ._cg import minimize_cg
+
+        result = minimize_cg(objective.f, objective.g, x0, gtol=gtol, maxiter=max_iter, callback=recorder.record)
+        return result.x, float(result.fun), _status(method, result, recorder, result.message), _explain(result.message)
+
     from scipy.optimize import minimize as scipy_minimize
 
-    gtol = DEFAULT_TOL if tol is None else float(tol)
     options: dict = {"maxiter": max_iter, "gtol": gtol}
     if method == "lbfgs":
         options["maxfun"] = max(15000, 4 * max_iter)

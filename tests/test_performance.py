@@ -270,3 +270,85 @@ def test_make_moons_draws_like_scikit_learn(n_samples, noise):
         X, y = make_moons(n_samples, noise=noise, rng=np.random.RandomState(seed))
         X_ref, y_ref = sklearn_moons(n_samples, noise=noise, random_state=np.random.RandomState(seed))
         assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref) and y.dtype == y_ref.dtype
+
+
+# -- cg without scipy.optimize -------------------------------------------------------------------
+
+
+def _cg_runs(net, X, Y, lambda_, gtol, maxiter):
+    """The points evaluated and the iterates of scipy's CG and of layernet's port, same start."""
+    from scipy.optimize import minimize
+
+    from layernet._cg import minimize_cg
+    from layernet.optimize import Objective
+
+    runs = []
+    for port in (False, True):
+        f, points, iterates = net.evaluator(X, Y, lambda_), [], []
+
+        def counted(theta, f=f, points=points):
+            points.append(theta.copy())
+            return f(theta)
+
+        objective = Objective(counted)
+        if port:
+            result = minimize_cg(
+                objective.f,
+                objective.g,
+                net.theta.copy(),
+                gtol=gtol,
+                maxiter=maxiter,
+                callback=lambda x, fun, iterates=iterates: iterates.append(x.copy()),
+            )
+        else:
+
+            def record(intermediate_result):  # scipy's new-style callback: this one parameter name
+                iterates.append(intermediate_result.x.copy())  # noqa: B023 - called within this iteration
+
+            result = minimize(
+                objective.f,
+                net.theta.copy(),
+                jac=objective.g,
+                method="CG",
+                options={"gtol": gtol, "maxiter": maxiter},
+                callback=record,
+            )
+        runs.append((result, points, iterates))
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden", "lambda_", "gtol", "maxiter"),
+    [
+        ([4, 6, 3], "tanh", 0.1, 1e-5, 150),
+        ([3, 5, 5, 2], "sigmoid", 0.0, 1e-5, 200),
+        ([2, 3, 2], "sigmoid", 0.0, 1e-13, 2000),
+    ],
+)
+def test_cg_port_visits_the_same_points_as_scipy(sizes, hidden, lambda_, gtol, maxiter):
+    X, _, Y = problem(sizes, m=40, seed=11)
+    net = ln.Network(sizes, hidden=hidden).init(seed=12)
+    (theirs, their_points, their_iterates), (ours, our_points, our_iterates) = _cg_runs(
+        net, X, Y, lambda_, gtol, maxiter
+    )
+    assert len(our_points) == len(their_points)
+    assert all(np.array_equal(a, b) for a, b in zip(our_points, their_points))
+    assert len(our_iterates) == len(their_iterates) == theirs.nit == ours.nit
+    assert all(np.array_equal(a, b) for a, b in zip(our_iterates, their_iterates))
+    assert np.array_equal(ours.x, theirs.x) and ours.fun == theirs.fun
+    assert (ours.status, ours.message) == (theirs.status, str(theirs.message))
+
+
+def test_cg_training_does_not_import_scipy_optimize():
+    code = (
+        "import sys, layernet as ln; r = ln.run(ln.RunConfig.reference()); "
+        "assert 'scipy.optimize' not in sys.modules; print(r.metrics['iterations'], r.metrics['status'])"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["719", "converged"]
+
+
+def test_cg_callback_can_stop(moons):
+    X, y = moons
+    result = ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, method="cg", callback=lambda info: info.iteration >= 5)
+    assert result.status == "stopped" and result.iterations == 5
