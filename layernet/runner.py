@@ -37,7 +37,7 @@ class Run:
     scaler: Scaler | None = None
 
 
-def run(config: RunConfig, callback=None) -> Run:
+def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     """Load the data, build the network, train it and measure it, as ``config`` says.
 
     The run's ``seed`` seeds one numpy ``RandomState``: the data generator and the train/test
@@ -50,6 +50,8 @@ def run(config: RunConfig, callback=None) -> Run:
     config : RunConfig
     callback : callable, optional
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
+    threads : int, optional
+        BLAS threads, passed to :func:`layernet.train` (default: chosen from the problem's size).
     """
     seed = config.seed if config.seed is not None else _fresh_seed()
     stream = np.random.RandomState(seed)
@@ -93,6 +95,7 @@ def run(config: RunConfig, callback=None) -> Run:
         learning_rate=train_cfg.learning_rate,
         momentum=train_cfg.momentum,
         classes=classes,
+        threads=threads,
     )
     metrics = {
         "cost": result.cost,
@@ -113,6 +116,7 @@ def run(config: RunConfig, callback=None) -> Run:
         "data": dataset.name,
         "n_train": int(len(y_train)),
         "n_test": int(len(y_test)),
+        "threads": result.threads,
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]

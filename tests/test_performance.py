@@ -352,3 +352,11 @@ def test_cg_callback_can_stop(moons):
     X, y = moons
     result = ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, method="cg", callback=lambda info: info.iteration >= 5)
     assert result.status == "stopped" and result.iterations == 5
+
+
+def test_run_passes_threads_through():
+    run = ln.run(ln.RunConfig.reference(), threads=2)
+    assert run.metrics["threads"] == run.result.threads == 2
+    assert round(run.metrics["cost"], 4) == 0.1324
+    with pytest.raises(ln.LayerNetError, match="threads"):
+        ln.run(ln.RunConfig.reference(), threads=0)
