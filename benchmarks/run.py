@@ -88,7 +88,7 @@ class Settings:
         if tiny:  # for the test suite: every code path, tiny sizes
             return cls(quick, tiny, 2, 2, 300, (20, 16, 16, 4), 300, 1, 1, 1, 0.002)
         if quick:
-            return cls(quick, tiny, 3, 3, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02)
+            return cls(quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02)
         return cls(quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05)
 
 
@@ -174,11 +174,14 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
     inner = {}
     for name, (function, args, *context) in contenders.items():
         with context[0]() if context else nullcontext():
-            function(args[0])  # warm-up: buffers, caches, lazy imports
             start = time.perf_counter()
-            for arg in args:
-                function(arg)
-            per_call = (time.perf_counter() - start) / len(args)
+            function(args[0])  # warm-up: buffers, caches, lazy imports
+            per_call = time.perf_counter() - start
+            if per_call * len(args) < settings.block_seconds:  # fast: estimate the block size again, warm
+                start = time.perf_counter()
+                for arg in args:
+                    function(arg)
+                per_call = (time.perf_counter() - start) / len(args)
         inner[name] = max(1, math.ceil(settings.block_seconds / max(per_call * len(args), 1e-9)))
     samples = {name: [] for name in contenders}
     names = list(contenders)
@@ -282,7 +285,7 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
 
 def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
     cases = list(probs)
-    if not settings.tiny:
+    if not (settings.tiny or settings.quick):  # the in-between sizes: full runs only
         rs = np.random.RandomState(1)
         for rows_ in (1000, 5000):
             X = rs.standard_normal((rows_, 100))
@@ -511,8 +514,9 @@ def section_training(settings: Settings) -> list[dict]:
         if have_torch:
             fits["PyTorch LBFGS"] = torch_fit
         runs = {name: [] for name in fits}
-        for fit in fits.values():  # warm-up: imports, first-touch
-            fit()
+        if task == tasks[0][0] or not settings.quick:  # warm-up: imports, first touch (quick: first task only)
+            for fit in fits.values():
+                fit()
         for rep in range(settings.train_reps):
             names = list(fits)
             for name in names[rep % len(names) :] + names[: rep % len(names)]:
@@ -754,18 +758,20 @@ def main(argv=None) -> dict:
         f"load average {report['meta']['load_average'][0]:.2f}"
     )
     probs = problems(settings)
-    if "evaluation" in only:
-        report["evaluation"] = section_evaluation(settings, probs)
-    if "threads" in only:
-        report["threads"] = section_threads(settings, probs)
-    if "gflops" in only:
-        report["gflops"] = section_gflops(settings, probs[-1])
-    if "training" in only:
-        report["training"] = section_training(settings)
-    if "memory" in only:
-        report["memory"] = section_memory(settings, probs[-1])
-    if "startup" in only:
-        report["startup"] = section_startup(settings)
+    sections = {
+        "evaluation": lambda: section_evaluation(settings, probs),
+        "threads": lambda: section_threads(settings, probs),
+        "gflops": lambda: section_gflops(settings, probs[-1]),
+        "training": lambda: section_training(settings),
+        "memory": lambda: section_memory(settings, probs[-1]),
+        "startup": lambda: section_startup(settings),
+    }
+    report["meta"]["section_seconds"] = {}
+    for name, section in sections.items():
+        if name in only:
+            start = time.perf_counter()
+            report[name] = section()
+            report["meta"]["section_seconds"][name] = time.perf_counter() - start
     report["targets"] = section_targets(report)
     report["meta"]["seconds"] = time.perf_counter() - started
     report["meta"]["load_average_after"] = os.getloadavg()
