@@ -171,7 +171,7 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
     (distinct points), repeated until it lasts ``settings.block_seconds``. ``context``, if given,
     is a zero-argument factory of a context manager entered around each block (untimed).
     """
-    inner = {}
+    inner, blocks = {}, {}
     for name, (function, args, *context) in contenders.items():
         with context[0]() if context else nullcontext():
             start = time.perf_counter()
@@ -183,9 +183,13 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
                     function(arg)
                 per_call = (time.perf_counter() - start) / len(args)
         inner[name] = max(1, math.ceil(settings.block_seconds / max(per_call * len(args), 1e-9)))
+        blocks[name] = per_call * len(args) * inner[name]
+    # Short blocks are cheap: repeat them more (up to 3x) so that a noisy neighbour averages out.
+    slowest = max(blocks.values())
+    reps = settings.reps if settings.tiny else max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
     samples = {name: [] for name in contenders}
     names = list(contenders)
-    for rep in range(settings.reps):
+    for rep in range(reps):
         order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
             function, args, *context = contenders[name]
