@@ -222,8 +222,10 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
         thetas = distinct_thetas(net, settings.n_thetas)
         threads = choose_threads(len(p.X), p.sizes)
         Y = p.Y
+        # layernet as train() runs it: `threads` workers, each with a single-threaded BLAS; the
+        # others with `threads` BLAS threads.
+        ours = net.evaluator(p.X, Y, p.lambda_, workers=threads)
         with blas_threads(threads):
-            ours = net.evaluator(p.X, Y, p.lambda_)
             sk = SklearnLoss(p.X, Y, p.sizes, p.hidden, p.lambda_)
             packed = [sk.pack(t) for t in thetas]
 
@@ -231,7 +233,8 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
                 return blog_cost_and_grad(theta, p.X, Y, p.sizes, p.hidden, p.lambda_)
 
             # Identical problems first: equal costs and gradients at the same point.
-            J, grad = ours(thetas[0])
+            with blas_threads(1):
+                J, grad = ours(thetas[0])
             J_sk, grad_sk = sk(packed[0])
             J_blog, grad_blog = blog(thetas[0])
             for other, other_grad, who in (
@@ -243,9 +246,14 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
                 diff = np.linalg.norm(grad - other_grad) / np.linalg.norm(grad)
                 if diff > 1e-9:
                     raise AssertionError(f"{p.name}: gradients differ from {who}'s by {diff:.3g}")
-            times = interleaved(
-                {"layernet": (ours, thetas), "scikit-learn": (sk, packed), "blog": (blog, thetas)}, settings
-            )
+        times = interleaved(
+            {
+                "layernet": (ours, thetas, lambda: blas_threads(1)),
+                "scikit-learn": (sk, packed, lambda threads=threads: blas_threads(threads)),
+                "blog": (blog, thetas, lambda threads=threads: blas_threads(threads)),
+            },
+            settings,
+        )
         rows.append(
             {
                 "problem": p.name,
@@ -309,10 +317,17 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
     for p in cases:
         net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
         thetas = distinct_thetas(net, settings.n_thetas)
-        one, two = net.evaluator(p.X, p.Y, p.lambda_), net.evaluator(p.X, p.Y, p.lambda_)
+        one = net.evaluator(p.X, p.Y, p.lambda_)
+        split = net.evaluator(p.X, p.Y, p.lambda_, workers=2)
+        blas2 = net.evaluator(p.X, p.Y, p.lambda_)
         load = os.getloadavg()[0]
         times = interleaved(
-            {"1": (one, thetas, lambda: blas_threads(1)), "2": (two, thetas, lambda: blas_threads(2))}, settings
+            {
+                "1": (one, thetas, lambda: blas_threads(1)),
+                "2": (split, thetas, lambda: blas_threads(1)),
+                "blas2": (blas2, thetas, lambda: blas_threads(2)),
+            },
+            settings,
         )
         rows.append(
             {
@@ -321,13 +336,25 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "work": p.work,
                 "one_thread_s": times["1"],
                 "two_threads_s": times["2"],
+                "two_blas_threads_s": times["blas2"],
                 "speedup_2_over_1": times["1"] / times["2"],
+                "speedup_blas2_over_1": times["1"] / times["blas2"],
                 "rule_threads": choose_threads(len(p.X), p.sizes),
                 "load_average": load,
             }
         )
-    table = Table(title="BLAS threads: one evaluation at 1 and at 2 threads", title_justify="left")
-    for column in ("problem", "multiply-adds", "1 thread", "2 threads", "speed-up of 2", "load average", "rule picks"):
+    table = Table(title="Threads: one evaluation on 1 and on 2 threads", title_justify="left")
+    for column in (
+        "problem",
+        "multiply-adds",
+        "1 thread",
+        "2 threads (layernet)",
+        "speed-up",
+        "2 BLAS threads",
+        "speed-up",
+        "load average",
+        "rule picks",
+    ):
         table.add_column(column, justify="left" if column == "problem" else "right")
     for r in rows:
         table.add_row(
@@ -336,13 +363,17 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
             fmt_time(r["one_thread_s"]),
             fmt_time(r["two_threads_s"]),
             f"{r['speedup_2_over_1']:.2f}x",
+            fmt_time(r["two_blas_threads_s"]),
+            f"{r['speedup_blas2_over_1']:.2f}x",
             f"{r['load_average']:.2f}",
             str(r["rule_threads"]),
         )
     console.print(table)
     console.print(
-        "The rule (layernet.threads.choose_threads): 1 thread below "
-        f"{MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, else one per core left idle by other processes."
+        "2 threads (layernet): the samples split between two threads, each with a one-thread BLAS, as train() runs "
+        "them. 2 BLAS threads: one evaluation with a two-thread BLAS, for comparison.\nThe rule "
+        f"(layernet.threads.choose_threads): 1 thread below {MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, "
+        "else one per core left idle by other processes."
     )
     return rows
 
@@ -404,12 +435,13 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
     for dtype in ("float64", "float32"):
         net = ln.Network(p3.sizes, hidden=p3.hidden, dtype=dtype).init(seed=0)
         thetas = distinct_thetas(net, settings.n_thetas)
-        with blas_threads(threads):
-            ours = net.evaluator(p3.X, p3.Y, p3.lambda_)
-            contenders = {"layernet": (ours, thetas)}
-            for layout in ("rows", "columns"):
-                contenders[layout] = (gemm_set(len(p3.X), p3.sizes, dtype, layout), [None])
-            times = interleaved(contenders, settings)
+        # layernet as train() runs it (threads workers, one BLAS thread each); numpy's products
+        # with that many BLAS threads.
+        ours = net.evaluator(p3.X, p3.Y, p3.lambda_, workers=threads)
+        contenders = {"layernet": (ours, thetas, lambda: blas_threads(1))}
+        for layout in ("rows", "columns"):
+            contenders[layout] = (gemm_set(len(p3.X), p3.sizes, dtype, layout), [None], lambda: blas_threads(threads))
+        times = interleaved(contenders, settings)
         gemm = min(times["rows"], times["columns"])
         result[dtype] = {
             "layernet_s": times["layernet"],
@@ -740,6 +772,196 @@ def metadata(settings: Settings) -> dict:
     return info
 
 
+def markdown(report: dict) -> str:
+    """The report's tables in Markdown (``--markdown REPORT.json``), for the README."""
+
+    def table(header, rows):
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+        return "\n".join(lines)
+
+    meta = report["meta"]
+    out = [
+        f"Run of {meta['date']}: `{meta['command']}`, {meta['seconds']:.0f} s; Python {meta['python']}, numpy "
+        f"{meta['numpy']}, scipy {meta['scipy']}, scikit-learn {meta['scikit-learn']}"
+        + (f", PyTorch {meta['torch']}" if "torch" in meta else "")
+        + f"; {meta['cores']} cores, BLAS "
+        + ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']})" for b in meta["blas"])
+        + f"; load average {meta['load_average'][0]:.2f} at the start, {meta['load_average_after'][0]:.2f} at the end.",
+    ]
+    if "evaluation" in report:
+        out += ["", "**One cost+gradient evaluation** (median per distinct point, all at layernet's thread count)", ""]
+        out.append(
+            table(
+                [
+                    "problem",
+                    "samples",
+                    "threads",
+                    "layernet",
+                    "scikit-learn",
+                    "blog",
+                    "layernet / sklearn",
+                    "blog / sklearn",
+                ],
+                [
+                    [
+                        f"{r['problem']} {r['label']}",
+                        r["n_samples"],
+                        r["threads"],
+                        fmt_time(r["layernet_s"]),
+                        fmt_time(r["sklearn_s"]),
+                        fmt_time(r["blog_s"]),
+                        f"{r['ratio_vs_sklearn']:.2f}x",
+                        f"{r['blog_ratio_vs_sklearn']:.2f}x",
+                    ]
+                    for r in report["evaluation"]
+                ],
+            )
+        )
+    if "threads" in report:
+        out += ["", "**Threads**: one layernet evaluation on 1 and on 2 threads", ""]
+        out.append(
+            table(
+                [
+                    "problem",
+                    "multiply-adds",
+                    "1 thread",
+                    "2 threads (layernet)",
+                    "speed-up",
+                    "2 BLAS threads",
+                    "speed-up",
+                    "load average",
+                    "rule picks",
+                ],
+                [
+                    [
+                        f"{r['problem']} {r['label']}",
+                        f"{r['work']:.3g}",
+                        fmt_time(r["one_thread_s"]),
+                        fmt_time(r["two_threads_s"]),
+                        f"{r['speedup_2_over_1']:.2f}x",
+                        fmt_time(r["two_blas_threads_s"]),
+                        f"{r['speedup_blas2_over_1']:.2f}x",
+                        f"{r['load_average']:.2f}",
+                        r["rule_threads"],
+                    ]
+                    for r in report["threads"]
+                ],
+            )
+        )
+    if "gflops" in report:
+        g = report["gflops"]
+        out += [
+            "",
+            f"**P3 arithmetic rate** ({g['flops'] / 1e9:.2f} GFLOP per evaluation, {g['threads']} thread(s))",
+            "",
+        ]
+        out.append(
+            table(
+                [
+                    "dtype",
+                    "layernet evaluation",
+                    "layernet GFLOP/s",
+                    "GEMM only, rows",
+                    "GEMM only, columns",
+                    "GEMM GFLOP/s (faster)",
+                    "fraction of GEMM rate",
+                ],
+                [
+                    [
+                        dtype,
+                        fmt_time(g[dtype]["layernet_s"]),
+                        f"{g[dtype]['layernet_gflops']:.1f}",
+                        fmt_time(g[dtype]["gemm_rows_s"]),
+                        fmt_time(g[dtype]["gemm_columns_s"]),
+                        f"{g[dtype]['gemm_gflops']:.1f}",
+                        f"{g[dtype]['fraction_of_gemm']:.0%}",
+                    ]
+                    for dtype in ("float64", "float32")
+                ],
+            )
+        )
+    if "training" in report:
+        out += ["", "**Whole training** (median time; accuracy: training set for P1, 30 % test set for digits)", ""]
+        rows = []
+        for r in report["training"]:
+            if "skipped" in r:
+                rows.append([r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"]])
+                continue
+            rows.append(
+                [
+                    r["task"],
+                    r["contender"],
+                    fmt_time(r["seconds"]),
+                    r["iterations"],
+                    "—" if r["evaluations"] is None else r["evaluations"],
+                    f"{r['cost']:.6f}",
+                    f"{r['accuracy']:.2%}",
+                    r["threads"],
+                    r["status"],
+                ]
+            )
+        out.append(
+            table(
+                [
+                    "task",
+                    "contender",
+                    "time",
+                    "iterations",
+                    "evaluations",
+                    "final cost",
+                    "accuracy",
+                    "threads",
+                    "status",
+                ],
+                rows,
+            )
+        )
+    if "memory" in report:
+        m, mib = report["memory"], 2**20
+        out += ["", f"**Peak memory of a P3 fit** ({m['evaluations']} evaluations, fresh process)", ""]
+        out.append(
+            table(
+                ["what", "MiB"],
+                [
+                    ["training data X (float64)", f"{m['data_bytes'] / mib:.1f}"],
+                    ["layernet work buffers (computed)", f"{m['workspace_bytes'] / mib:.1f}"],
+                    ["peak traced allocation during the fit", f"{m['peak_traced'] / mib:.1f}"],
+                    ["peak RSS before the fit (Python, numpy, scipy, data)", f"{m['rss_before_fit_kb'] / 1024:.1f}"],
+                    ["peak RSS", f"{m['peak_rss_kb'] / 1024:.1f}"],
+                ],
+            )
+        )
+    if "startup" in report:
+        st = report["startup"]
+        out += ["", f"**Whole-process time** (median of {len(st['help_runs'])})", ""]
+        out.append(
+            table(
+                ["command", "time"],
+                [
+                    ["`layernet --help`", fmt_time(st["help_s"])],
+                    ["`layernet train` (reference)", fmt_time(st["train_s"])],
+                ],
+            )
+        )
+    out += ["", "**Targets**", ""]
+    out.append(
+        table(
+            ["target", "limit", "measured", "met"],
+            [
+                [
+                    t["target"],
+                    ("<= " if t["kind"] == "max" else ">= ") + f"{t['limit']:g}",
+                    "—" if t["value"] is None else f"{t['value']:.3f}",
+                    "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**"),
+                ]
+                for t in report["targets"]
+            ],
+        )
+    )
+    return "\n".join(out) + "\n"
+
+
 SECTIONS = ("evaluation", "threads", "gflops", "training", "memory", "startup")
 
 
@@ -749,7 +971,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--tiny", action="store_true", help="tiny problem sizes: checks that every section runs")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--output", type=Path, default=HERE / "results", help="folder for the JSON report")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="REPORT.json", help="print a saved report as Markdown, run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        report = json.loads(args.markdown.read_text(encoding="utf-8"))
+        print(markdown(report), end="")
+        return report
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:

@@ -109,10 +109,12 @@ class SquaredError(Loss):
 
 
 def inner(x: np.ndarray, y: np.ndarray) -> float:
-    """``sum(x * y)`` without a copy, for row-major and column-major arrays alike."""
-    if x.flags.f_contiguous and y.flags.f_contiguous and not (x.flags.c_contiguous and y.flags.c_contiguous):
+    """``sum(x * y)`` without a copy, for row-major, column-major and strided arrays alike."""
+    if x.flags.c_contiguous and y.flags.c_contiguous:
+        return float(np.vdot(x, y))
+    if x.flags.f_contiguous and y.flags.f_contiguous:
         return float(np.vdot(x.T, y.T))
-    return float(np.vdot(x, y))
+    return float(np.einsum("ij,ij->", x, y))
 
 
 _CANONICAL = {"sigmoid": CrossEntropy, "softmax": CategoricalCrossEntropy, "identity": SquaredError}

@@ -95,6 +95,21 @@ class _Workspace:
         self.forward_views = [[(z[:, b], a[:, b]) for b in blocks] for z, a, blocks in zip(self.z, self.a, self.blocks)]
         self.y: np.ndarray | None = None
         self.deltaT: list[np.ndarray] | None = None
+        self.parts: list[_Part] = []
+        self.pool = None
+
+    def split(self, workers: int) -> None:
+        """Divide the samples among ``workers`` threads (see :class:`_Part`); 1 undoes it."""
+        self.backward_buffers()
+        workers = max(1, min(workers, self.n_samples))
+        if workers == 1:
+            self.parts, self.pool = [], None
+            return
+        from .threads import worker_pool
+
+        bounds = [round(i * self.n_samples / workers) for i in range(workers + 1)]
+        self.parts = [_Part(self, slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
+        self.pool = worker_pool(workers)
 
     def set_inputs(self, X: np.ndarray, Y: np.ndarray | None = None) -> None:
         """Copy the features (and targets) in, samples along the columns."""
@@ -126,6 +141,49 @@ class _Workspace:
             np.multiply(self.weight_mask, scale, out=self._scaled_mask)
             self._reg_scale = scale
         return np.multiply(self.theta, self._scaled_mask, out=self.reg)
+
+
+class _Part:
+    """One worker's share of a workspace: a range of samples (columns), views into its buffers.
+
+    Parts read the same parameters and write their own gradient; their losses and gradients add
+    up to the whole batch's. numpy releases the GIL in its products and elementwise loops, so
+    parts run in parallel threads, each with a single-threaded BLAS: both cores stay busy through
+    the products *and* the elementwise passes, where a multi-threaded BLAS leaves the passes on
+    one core and its idle threads spinning.
+    """
+
+    def __init__(self, work: _Workspace, columns: slice) -> None:
+        self.n_samples = columns.stop - columns.start
+        self.thetas, self.W = work.thetas, work.W
+        self.grad = np.zeros_like(work.grad)
+        self.grads = [self.grad[start:stop].reshape(t.shape) for t, start, stop in _offsets(work.thetas)]
+        self.inputs = [block[:, columns] for block in work.inputs]
+        self.zT = [zT[:, columns] for zT in work.zT]
+        self.aT = [aT[:, columns] for aT in work.aT]
+        self.z = [zT.T for zT in self.zT]
+        self.a = [aT.T for aT in self.aT]
+        self.deltaT = [d[:, columns] for d in work.deltaT]
+        self.delta = [d.T for d in self.deltaT]
+        self.scratch = [s[columns] for s in work.scratch]
+        self.y = None if work.y is None else work.y[columns]
+        last = len(work.layers) - 1
+        blocks = [
+            _unit_blocks(layer.n_out, self.n_samples) if index < last else [slice(None)]
+            for index, layer in enumerate(work.layers)
+        ]
+        self.forward_views = [[(z[:, b], a[:, b]) for b in bs] for z, a, bs in zip(self.z, self.a, blocks)]
+        self.backward_views = [
+            [(d[:, b], z[:, b], a[:, b], s[:, b]) for b in bs]
+            for d, z, a, s, bs in zip(self.delta, self.z, self.a, self.scratch, blocks)
+        ]
+
+
+def _offsets(thetas):
+    start = 0
+    for t in thetas:
+        yield t, start, start + t.size
+        start += t.size
 
 
 class Network:
@@ -317,18 +375,24 @@ class Network:
         J, grad = self._evaluate(work, lambda_, gradient)
         return J, None if grad is None else grad.copy()
 
-    def evaluator(self, X, Y, lambda_: float = 0.0) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    def evaluator(
+        self, X, Y, lambda_: float = 0.0, *, workers: int = 1
+    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         """A fast ``f(theta) -> (J, grad)`` for an optimizer: inputs checked once, here, not per call.
 
         ``theta`` may be float64 whatever the network's dtype; the gradient comes back as a new
         float64 array. The evaluator owns its work buffers: after its first call an evaluation
-        allocates nothing that grows with the number of samples.
+        allocates nothing that grows with the number of samples. ``workers`` > 1 divides the
+        samples among that many threads (run them with a single-threaded BLAS, as
+        :func:`layernet.train` does).
         """
         X = check_features(X, self.n_features, dtype=self.dtype)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
         work = _Workspace(self.layers, self.packer, len(X))
         work.set_inputs(X, Y)
+        if workers > 1:
+            work.split(workers)
         evaluate, target = self._evaluate, work.theta
 
         def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -482,17 +546,37 @@ class Network:
     def _evaluate(self, work: _Workspace, lambda_: float, gradient: bool = True):
         """Cost and (if asked) gradient at ``work.theta``; the gradient is ``work.grad``, reused."""
         m = work.n_samples
-        z, a = self._forward(work)
         work.backward_buffers()
-        last = len(self.layers) - 1
-        J = self.loss.value(z, a, work.y, out=work.scratch[last]) / m
+        if work.parts:
+            # The other parts go to the pool; this thread computes the first one meanwhile.
+            pending = [work.pool.submit(self._data_terms, part, m, gradient) for part in work.parts[1:]]
+            shares = [self._data_terms(work.parts[0], m, gradient)] + [future.result() for future in pending]
+            loss = sum(share[0] for share in shares)
+            if gradient:
+                np.add(shares[0][1], shares[1][1], out=work.grad)
+                for share in shares[2:]:
+                    work.grad += share[1]
+        else:
+            loss = self._data_terms(work, m, gradient)[0]
+        J = loss / m
         if lambda_:
             # reg = (lambda/m) theta on the weights, 0 on the biases; the penalty is theta . reg / 2.
             reg = work.regularizer(lambda_ / m)
             J += 0.5 * float(np.vdot(work.theta, reg))
         if not gradient:
             return J, None
+        if lambda_:
+            work.grad += reg
+        return J, work.grad
 
+    def _data_terms(self, work, m: int, gradient: bool):
+        """The loss summed over ``work``'s samples and, if asked, its share of the gradient (the
+        mean's ``1/m`` included, no penalty) in ``work.grad``. ``work`` is a workspace or a part."""
+        z, a = self._forward(work)
+        last = len(self.layers) - 1
+        loss = self.loss.value(z, a, work.y, out=work.scratch[last])
+        if not gradient:
+            return loss, None
         delta = work.delta[last]
         result = self.loss.delta(z, a, work.y, self.output_activation, out=delta, scratch=work.scratch[last])
         if result is not delta:
@@ -509,9 +593,7 @@ class Network:
                 activation = self.layers[below].activation
                 for delta, z, a, scratch in work.backward_views[below]:
                     multiply_by_derivative(activation, delta, z, a, scratch)
-        if lambda_:
-            work.grad += reg
-        return J, work.grad
+        return loss, work.grad
 
 
 #: Elements per block of a hidden layer's elementwise passes: 512 KiB of float64, cache-sized.

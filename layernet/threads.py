@@ -1,15 +1,17 @@
-"""How many BLAS threads a training run uses: chosen from the problem's size, not inherited.
+"""How many threads a training run uses: chosen from the problem's size, not inherited.
 
 A cost-and-gradient evaluation is a handful of matrix products between elementwise passes
-(activations, derivatives, the loss) that numpy runs on one core. OpenBLAS's default is one
-thread per core, and its idle threads spin while numpy works alone: on small and medium problems
-(the reference moons network, the digits networks) a second thread makes every evaluation
-slower -- digits L-BFGS iterations were about 4x cheaper at one thread on a 2-core machine. Only
-when the products dominate (many samples times wide layers) do more threads pay, and then only
-on cores that other processes leave idle: a BLAS thread that has to share its core makes every
-product wait for it (measured: 2 threads 2-5x slower than 1 on a 2-core machine whose other
-core was busy). The rule and its threshold come from the 1-vs-2-thread measurements in
-``benchmarks/run.py`` (section "threads"); ``docs/performance.md`` shows them.
+(activations, derivatives, the loss). OpenBLAS's default is one thread per core, but only the
+products use them: numpy runs the passes on one core while the idle BLAS threads spin, and on
+small and medium problems (the reference moons network, the digits networks) that makes every
+evaluation slower -- digits L-BFGS iterations were about 4x cheaper at one thread on a 2-core
+machine. So layernet always runs BLAS single-threaded during training, and when a problem is
+large enough it divides each evaluation's samples among its own threads instead (see
+``network._Part``): products and passes alike then use every core. Threads are only worth it
+when the products dominate (many samples times wide layers), and only on cores that other
+processes leave idle: a thread that has to share its core makes the others wait for it. The rule
+and its threshold come from the 1-vs-2-thread measurements in ``benchmarks/run.py`` (section
+"threads"); ``docs/performance.md`` shows them.
 
 threadpoolctl, already a scikit-learn dependency, is imported only when a run limits threads,
 so ``import layernet`` stays light.
@@ -24,10 +26,18 @@ from contextlib import contextmanager
 
 from .errors import LayerNetError
 
-__all__ = ["MULTITHREAD_MIN_WORK", "available_cores", "idle_cores", "choose_threads", "blas_threads", "check_threads"]
+__all__ = [
+    "MULTITHREAD_MIN_WORK",
+    "available_cores",
+    "idle_cores",
+    "choose_threads",
+    "blas_threads",
+    "check_threads",
+    "worker_pool",
+]
 
 #: Multiply-adds per evaluation (``n_samples * sum(n_in * n_out)``) from which more than one
-#: BLAS thread pays off. Below it every evaluation is run on one thread.
+#: thread pays off. Below it every evaluation runs on one thread.
 MULTITHREAD_MIN_WORK = 200_000_000
 
 
@@ -54,7 +64,7 @@ def idle_cores() -> int:
 
 
 def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:
-    """The BLAS thread count for a network of ``sizes`` trained on ``n_samples`` rows.
+    """The thread count for a network of ``sizes`` trained on ``n_samples`` rows.
 
     One thread unless an evaluation's matrix work, ``n_samples * sum(n_in * n_out)``
     multiply-adds, reaches :data:`MULTITHREAD_MIN_WORK`; then one per core left idle by other
@@ -78,6 +88,19 @@ def check_threads(threads) -> int | None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise LayerNetError(f"threads must be a positive integer or None (automatic), got {threads!r}")
     return threads
+
+
+_POOLS: dict = {}
+
+
+def worker_pool(workers: int):
+    """A process-wide thread pool of ``workers`` threads, made on first use and kept."""
+    pool = _POOLS.get(workers)
+    if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="layernet")
+    return pool
 
 
 @contextmanager

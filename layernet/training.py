@@ -40,7 +40,7 @@ class TrainResult:
     seconds : float
         Wall time of the optimization.
     threads : int
-        The BLAS threads the run used.
+        The threads the run used (each with a single-threaded BLAS).
     """
 
     theta: np.ndarray
@@ -122,10 +122,11 @@ def train(
     seed : int, optional
         Seeds the initialization of a network that has never been initialized.
     threads : int, optional
-        BLAS threads for the run. Default: chosen from the problem's size by
+        Threads for the run. Default: chosen from the problem's size by
         :func:`layernet.threads.choose_threads` -- one thread for small and medium problems,
-        every available core once the matrix products dominate. The process's setting is
-        restored afterwards.
+        every idle core once the matrix products dominate. Each evaluation then divides the
+        samples among the threads, and BLAS runs single-threaded in each (set for the run,
+        restored afterwards).
 
     Returns
     -------
@@ -172,11 +173,11 @@ def train(
     if threads is None:
         threads = choose_threads(len(X), net.sizes)
     try:
-        with blas_threads(threads):
+        with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
             # point is evaluated twice.
             outcome = minimize(
-                net.evaluator(X, Y, lambda_),
+                net.evaluator(X, Y, lambda_, workers=threads),
                 theta0,
                 method=method,
                 max_iter=max_iter,

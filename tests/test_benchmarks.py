@@ -29,7 +29,7 @@ def test_quick_tiny_run_measures_every_section(bench, tmp_path, capsys):
     printed = capsys.readouterr().out
     for title in (
         "One cost+gradient evaluation",
-        "BLAS threads",
+        "Threads: one evaluation",
         "arithmetic rate",
         "Whole training",
         "Peak memory",
@@ -49,6 +49,10 @@ def test_quick_tiny_run_measures_every_section(bench, tmp_path, capsys):
     keys = {target["key"] for target in saved["targets"]}
     assert {"eval_ratio_P1", "gemm_fraction_P3", "startup_train"} <= keys
     assert report["targets"] == saved["targets"]
+    capsys.readouterr()
+    bench.main(["--markdown", str(written)])
+    text = capsys.readouterr().out
+    assert "| P1 moons 2-3-2 |" in text and "**Targets**" in text
 
 
 def test_contenders_agree_on_the_objective(bench):

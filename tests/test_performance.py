@@ -133,8 +133,8 @@ def test_each_distinct_point_is_evaluated_once(monkeypatch, moons, method):
     points = []
     evaluator = ln.Network.evaluator
 
-    def counting_evaluator(self, X, Y, lambda_=0.0):
-        f = evaluator(self, X, Y, lambda_)
+    def counting_evaluator(self, X, Y, lambda_=0.0, **options):
+        f = evaluator(self, X, Y, lambda_, **options)
 
         def counted(theta):
             points.append(np.array(theta, dtype=float).tobytes())
@@ -202,10 +202,17 @@ def blas_thread_counts() -> set[int]:
 
 
 @pytest.mark.parametrize("threads", [None, 1, 2])
-def test_train_sets_the_blas_threads_and_restores_them(moons, threads):
+def test_train_runs_blas_single_threaded_and_splits_the_samples(monkeypatch, moons, threads):
     X, y = moons
     before = blas_thread_counts()
-    seen = []
+    seen, workers = [], []
+    evaluator = ln.Network.evaluator
+
+    def spy(self, X, Y, lambda_=0.0, **options):
+        workers.append(options.get("workers", 1))
+        return evaluator(self, X, Y, lambda_, **options)
+
+    monkeypatch.setattr(ln.Network, "evaluator", spy)
     result = ln.train(
         ln.Network([2, 3, 2]).init(seed=0),
         X,
@@ -216,9 +223,36 @@ def test_train_sets_the_blas_threads_and_restores_them(moons, threads):
         threads=threads,
     )
     expected = 1 if threads is None else threads  # the rule picks 1 for the moons network
-    assert result.threads == expected
-    assert seen and all(counts == {expected} for counts in seen)
+    assert result.threads == expected and workers == [expected]
+    assert seen and all(counts == {1} for counts in seen)
     assert blas_thread_counts() == before
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_evaluations_split_among_workers_add_up(workers):
+    X, _, Y = problem([4, 9, 3], m=101, seed=13)
+    net = ln.Network([4, 9, 3], hidden="tanh").init(seed=14)
+    one, split = net.evaluator(X, Y, 0.2), net.evaluator(X, Y, 0.2, workers=workers)
+    for theta in (net.theta.copy(), net.theta + 0.5):
+        J, grad = one(theta)
+        J_split, grad_split = split(theta)
+        assert J_split == pytest.approx(J, rel=1e-13)
+        assert np.linalg.norm(grad_split - grad) <= 1e-13 * np.linalg.norm(grad)
+
+
+def test_split_evaluations_allocate_nothing_proportional_to_the_samples():
+    m, sizes = 20_000, [10, 32, 16, 4]
+    X, _, Y = problem(sizes, m=m, seed=15)
+    net = ln.Network(sizes, hidden="tanh").init(seed=16)
+    f = net.evaluator(X, Y, 0.5, workers=2)
+    f(net.theta.copy())
+    tracemalloc.start()
+    try:
+        f(net.theta + 0.01)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < m * 8 / 2
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
