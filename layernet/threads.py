@@ -52,15 +52,27 @@ def available_cores() -> int:
 def idle_cores() -> int:
     """Available cores minus those other processes keep busy (at least 1).
 
-    From the 1-minute load average, which counts this process too once it runs: with load
-    ``L`` on ``n`` cores, about ``n + 1 - L`` cores are free for this process's threads.
+    Two estimates, the smaller wins: the 1-minute load average, which counts this process too
+    once it has run a while (load ``L`` on ``n`` cores leaves about ``n + 1 - L`` cores for this
+    process), and, on Linux, the tasks runnable right now, this one included (``r`` of them
+    leave ``n + 1 - r``), which sees a fresh process's neighbours before the average does.
     """
     cores = available_cores()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
         return cores
-    return max(1, min(cores, math.floor(cores + 1 - load + 0.5)))
+    busy = max(load, _runnable_now())
+    return max(1, min(cores, math.floor(cores + 1 - busy + 0.5)))
+
+
+def _runnable_now() -> float:
+    """Tasks runnable at this instant (this one included), from /proc/loadavg; 0 if unknown."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            return float(handle.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:

@@ -192,7 +192,20 @@ def test_thread_rule_by_problem_size(monkeypatch):
 def test_idle_cores_leave_out_the_busy_ones(monkeypatch, load, expected):
     monkeypatch.setattr(threads_module, "available_cores", lambda: 4)
     monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 1.0)
     assert threads_module.idle_cores() == expected
+
+
+def test_idle_cores_see_runnable_neighbours_before_the_average(monkeypatch):
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 2.0)  # this process and one other
+    assert threads_module.idle_cores() == 1
+
+
+def test_runnable_now_counts_this_process():
+    runnable = threads_module._runnable_now()
+    assert runnable >= 1 or not sys.platform.startswith("linux")
 
 
 def blas_thread_counts() -> set[int]:
