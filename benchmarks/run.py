@@ -739,7 +739,7 @@ def section_targets(report: dict) -> list[dict]:
     return rows
 
 
-def metadata(settings: Settings) -> dict:
+def metadata(settings: Settings, only) -> dict:
     import scipy
     import sklearn
     from threadpoolctl import threadpool_info
@@ -748,7 +748,8 @@ def metadata(settings: Settings) -> dict:
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "command": "python benchmarks/run.py"
         + (" --quick" if settings.quick else "")
-        + (" --tiny" if settings.tiny else ""),
+        + (" --tiny" if settings.tiny else "")
+        + ("" if set(only) == set(SECTIONS) else " --only " + ",".join(only)),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
@@ -985,7 +986,7 @@ def main(argv=None) -> dict:
         parser.error(f"unknown sections {unknown}; known: {', '.join(SECTIONS)}")
     settings = Settings.make(args.quick, args.tiny)
     started = time.perf_counter()
-    report: dict = {"meta": metadata(settings)}
+    report: dict = {"meta": metadata(settings, only)}
     console.print(
         f"[bold]layernet benchmarks[/]  {report['meta']['date']}  {report['meta']['command']}  "
         f"load average {report['meta']['load_average'][0]:.2f}"
