@@ -104,6 +104,8 @@ class Problem:
     sizes: list
     hidden: str
     lambda_: float
+    #: The rule's thread count, decided once at the start so that every section uses the same.
+    threads: int | None = None
 
     @property
     def Y(self) -> np.ndarray:
@@ -220,7 +222,7 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
     for p in probs:
         net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
         thetas = distinct_thetas(net, settings.n_thetas)
-        threads = choose_threads(len(p.X), p.sizes)
+        threads = p.threads
         Y = p.Y
         # layernet as train() runs it: `threads` workers, each with a single-threaded BLAS; the
         # others with `threads` BLAS threads.
@@ -339,7 +341,7 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "two_blas_threads_s": times["blas2"],
                 "speedup_2_over_1": times["1"] / times["2"],
                 "speedup_blas2_over_1": times["1"] / times["blas2"],
-                "rule_threads": choose_threads(len(p.X), p.sizes),
+                "rule_threads": p.threads if p.threads is not None else choose_threads(len(p.X), p.sizes),
                 "load_average": load,
             }
         )
@@ -430,7 +432,7 @@ def gemm_set(rows: int, sizes, dtype, layout: str = "rows"):
 
 def section_gflops(settings: Settings, p3: Problem) -> dict:
     flops = p3_flops(len(p3.X), p3.sizes)
-    threads = choose_threads(len(p3.X), p3.sizes)
+    threads = p3.threads
     result = {"flops": flops, "threads": threads}
     for dtype in ("float64", "float32"):
         net = ln.Network(p3.sizes, hidden=p3.hidden, dtype=dtype).init(seed=0)
@@ -992,6 +994,9 @@ def main(argv=None) -> dict:
         f"load average {report['meta']['load_average'][0]:.2f}"
     )
     probs = problems(settings)
+    for p in probs:
+        p.threads = choose_threads(len(p.X), p.sizes)
+    report["meta"]["threads_chosen"] = {p.name: p.threads for p in probs}
     sections = {
         "evaluation": lambda: section_evaluation(settings, probs),
         "threads": lambda: section_threads(settings, probs),
