@@ -143,6 +143,10 @@ def train(
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
     learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
+    threads: Annotated[
+        Optional[int],
+        typer.Option("--threads", min=1, help="Threads for training (default: chosen from the problem's size)."),
+    ] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the decision boundary to this PNG.")] = None,
     cost_plot: Annotated[
         Optional[Path], typer.Option("--cost-plot", help="Draw cost per iteration to this PNG.")
@@ -173,7 +177,7 @@ def train(
 
     show_progress = not quiet and sys.stdout.isatty()
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
-        run = ln.run(cfg, callback=progress)
+        run = ln.run(cfg, callback=progress, threads=threads)
 
     if save is not None:
         ln.save(run.network, save)

@@ -5,81 +5,140 @@
 >>> run = ln.run(ln.RunConfig.reference())          # the blog's 2-3-2 moons network
 >>> round(run.metrics["cost"], 4), run.metrics["train_accuracy"]
 (0.1324, 0.98)
+
+The public names load on first use (PEP 562), so ``import layernet`` -- and ``layernet --help``
+-- do not pay for numpy until something needs it; ``ln.study``, ``ln.plotting`` and the other
+submodules load the same way.
 """
 
-from . import study as study  # the module: ln.study.run(config, depths=..., ...)
-from .activations import Activation, available_activations, get_activation, register_activation
-from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
-from .errors import ConfigError, DataError, LayerNetError, ModelFileError
-from .evaluation import Evaluation, evaluate
-from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
-from .layers import Layer
-from .network import Network
-from .optimize import METHODS, IterationInfo
-from .packing import ParameterPacker
-from .persistence import load, save
-from .plotting import plot_cost_history, plot_decision_boundary, save_figure
-from .preprocessing import Scaler
-from .runner import Run, RunData, build_network, load_data, run
-from .training import TrainResult, train
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
+# Public name -> the module that defines it. A new public name is added here and to __all__.
+_EXPORTS = {
+    "Activation": "activations",
+    "available_activations": "activations",
+    "get_activation": "activations",
+    "register_activation": "activations",
+    "DataConfig": "config",
+    "NetworkConfig": "config",
+    "RunConfig": "config",
+    "TrainingConfig": "config",
+    "ConfigError": "errors",
+    "DataError": "errors",
+    "LayerNetError": "errors",
+    "ModelFileError": "errors",
+    "LayerNetClassifier": "estimator",
+    "Evaluation": "evaluation",
+    "evaluate": "evaluation",
+    "GradientCheck": "gradcheck",
+    "check_gradients": "gradcheck",
+    "check_nn_gradients": "gradcheck",
+    "debug_problem": "gradcheck",
+    "gradient_check": "gradcheck",
+    "Layer": "layers",
+    "Network": "network",
+    "METHODS": "optimize",
+    "IterationInfo": "optimize",
+    "ParameterPacker": "packing",
+    "load": "persistence",
+    "save": "persistence",
+    "plot_cost_history": "plotting",
+    "plot_decision_boundary": "plotting",
+    "save_figure": "plotting",
+    "Scaler": "preprocessing",
+    "Run": "runner",
+    "RunData": "runner",
+    "build_network": "runner",
+    "load_data": "runner",
+    "run": "runner",
+    "TrainResult": "training",
+    "train": "training",
+}
+
+# Submodules reachable as attributes (ln.study.run(...), ln.plotting....) without an import.
+_SUBMODULES = {
+    "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "labels", "layers",
+    "losses", "network", "optimize", "packing", "persistence", "plotting", "preprocessing", "runner", "study",
+    "threads", "training", "validation",
+}  # fmt: skip
+
 __all__ = [
     "Activation",
+    "available_activations",
+    "build_network",
+    "check_gradients",
+    "check_nn_gradients",
     "ConfigError",
     "DataConfig",
     "DataError",
+    "debug_problem",
+    "evaluate",
     "Evaluation",
+    "get_activation",
+    "gradient_check",
     "GradientCheck",
     "IterationInfo",
     "Layer",
     "LayerNetClassifier",
     "LayerNetError",
+    "load",
+    "load_data",
     "METHODS",
     "ModelFileError",
     "Network",
     "NetworkConfig",
     "ParameterPacker",
-    "Run",
-    "RunData",
-    "Scaler",
-    "RunConfig",
-    "TrainResult",
-    "TrainingConfig",
-    "available_activations",
-    "build_network",
-    "check_gradients",
-    "check_nn_gradients",
-    "debug_problem",
-    "evaluate",
-    "get_activation",
-    "gradient_check",
-    "load",
-    "load_data",
     "plot_cost_history",
     "plot_decision_boundary",
     "register_activation",
+    "Run",
     "run",
+    "RunConfig",
+    "RunData",
     "save",
     "save_figure",
+    "Scaler",
+    "study",
     "train",
+    "TrainingConfig",
+    "TrainResult",
 ]
-
-# Names whose modules import heavy optional dependencies (scikit-learn): loaded on first access,
-# so that ``import layernet`` stays light.
-_LAZY = {"LayerNetClassifier": ".estimator"}
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'layernet' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from . import study
+    from .activations import Activation, available_activations, get_activation, register_activation
+    from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
+    from .errors import ConfigError, DataError, LayerNetError, ModelFileError
+    from .estimator import LayerNetClassifier
+    from .evaluation import Evaluation, evaluate
+    from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
+    from .layers import Layer
+    from .network import Network
+    from .optimize import METHODS, IterationInfo
+    from .packing import ParameterPacker
+    from .persistence import load, save
+    from .plotting import plot_cost_history, plot_decision_boundary, save_figure
+    from .preprocessing import Scaler
+    from .runner import Run, RunData, build_network, load_data, run
+    from .training import TrainResult, train

@@ -65,6 +65,9 @@ class Activation:
     name: str = ""
     #: True for activations that only make sense on the output layer (softmax).
     output_only: bool = False
+    #: Whether :meth:`derivative` reads ``z``. When False, a hidden layer computes ``a`` in place
+    #: over ``z`` (one buffer instead of two) and ``derivative`` receives that buffer as ``z``.
+    derivative_uses_z: bool = True
 
     def __init__(
         self,
@@ -102,8 +105,13 @@ class Activation:
         np.copyto(out, a)
         return out
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """Return ``f'(z)`` elementwise; ``a = f(z)`` is given so it need not be recomputed."""
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Return ``f'(z)`` elementwise; ``a = f(z)`` is given so it need not be recomputed.
+
+        Written into ``out`` when it is given (``out`` never aliases ``z`` or ``a``). A subclass may
+        override this as ``derivative(self, z, a)`` without ``out``; the network then multiplies
+        by the array it returns.
+        """
         if self._derivative is None:
             raise NotImplementedError(f"{type(self).__name__} must override derivative()")
         d = np.asarray(self._derivative(z), dtype=z.dtype)
@@ -111,7 +119,10 @@ class Activation:
             raise LayerNetError(
                 f"derivative of activation {self.name!r} returned shape {d.shape} for input of shape {z.shape}"
             )
-        return d
+        if out is None:
+            return d
+        np.copyto(out, d)
+        return out
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(np.asarray(z, dtype=float))
@@ -128,6 +139,7 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    derivative_uses_z = False
 
     def forward(self, z, out=None):
         out = np.multiply(z, 0.5, out=out)
@@ -136,38 +148,46 @@ class Sigmoid(Activation):
         out *= 0.5
         return out
 
-    def derivative(self, z, a):
-        return a * (1.0 - a)
+    def derivative(self, z, a, out=None):
+        out = np.subtract(1.0, a, out=out)
+        out *= a
+        return out
 
 
 class Tanh(Activation):
     """Hyperbolic tangent."""
 
     name = "tanh"
+    derivative_uses_z = False
 
     def forward(self, z, out=None):
         return np.tanh(z, out=out)
 
-    def derivative(self, z, a):
-        return 1.0 - a * a
+    def derivative(self, z, a, out=None):
+        out = np.multiply(a, a, out=out)
+        return np.subtract(1.0, out, out=out)
 
 
 class ReLU(Activation):
     """Rectified linear unit ``max(z, 0)``; its derivative at 0 is taken as 0."""
 
     name = "relu"
+    derivative_uses_z = False  # a > 0 exactly where z > 0
 
     def forward(self, z, out=None):
         return np.maximum(z, 0.0, out=out)
 
-    def derivative(self, z, a):
-        return (z > 0.0).astype(z.dtype)
+    def derivative(self, z, a, out=None):
+        if out is None:
+            return (a > 0.0).astype(a.dtype)
+        return np.greater(a, 0.0, out=out)
 
 
 class Identity(Activation):
     """The identity ``f(z) = z``: a linear output, paired with the squared-error cost."""
 
     name = "identity"
+    derivative_uses_z = False
 
     def forward(self, z, out=None):
         if out is None:
@@ -176,8 +196,11 @@ class Identity(Activation):
             np.copyto(out, z)
         return out
 
-    def derivative(self, z, a):
-        return np.ones_like(z)
+    def derivative(self, z, a, out=None):
+        if out is None:
+            return np.ones_like(z)
+        out.fill(1.0)
+        return out
 
 
 class Softmax(Activation):
@@ -196,8 +219,38 @@ class Softmax(Activation):
         out /= out.sum(axis=1, keepdims=True)
         return out
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, out=None):
         raise LayerNetError("softmax has no elementwise derivative: use it on the output layer only")
+
+
+def multiply_by_derivative(activation: Activation, delta: np.ndarray, z, a, scratch: np.ndarray) -> None:
+    """``delta *= f'(z)`` in place, through ``scratch`` (same shape) when ``derivative`` takes ``out=``.
+
+    Subclasses written before ``out=`` existed (``derivative(self, z, a)``) still work: their
+    result is multiplied in as returned.
+    """
+    if _takes_out(type(activation).derivative):
+        delta *= activation.derivative(z, a, out=scratch)
+    else:
+        delta *= activation.derivative(z, a)
+
+
+_TAKES_OUT: dict = {}
+
+
+def _takes_out(method) -> bool:
+    try:
+        return _TAKES_OUT[method]
+    except KeyError:
+        import inspect  # only the first time an activation class is seen; keeps the import light
+
+        try:
+            parameters = inspect.signature(method).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        takes = "out" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        _TAKES_OUT[method] = takes
+        return takes
 
 
 _REGISTRY: dict[str, Activation] = {}

@@ -1,5 +1,5 @@
-"""The optimizers behind one call: scipy's CG (fmin_cg's algorithm), L-BFGS-B and BFGS, and
-batch gradient descent with momentum.
+"""The optimizers behind one call: scipy's CG (fmin_cg's algorithm), L-BFGS-B and BFGS, and batch
+gradient descent with momentum.
 
 All of them minimize ``f(x) -> (cost, gradient)`` through an :class:`Objective` that evaluates
 each distinct point once (scipy's CG asks for the cost and the gradient at the same point in two
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,6 +60,7 @@ class OptimizeOutcome:
     grad_norm_history: list[float] = field(default_factory=list)
     seconds: float = 0.0
     max_iter: int = 0
+    initial_cost: float = math.nan
 
     @property
     def converged(self) -> bool:
@@ -77,12 +77,17 @@ class Objective:
     def __init__(self, fun_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], recent: int = 4) -> None:
         self._fun_and_grad = fun_and_grad
         self.evaluations = 0
-        self._recent: deque = deque(maxlen=recent)
+        self._recent: dict[bytes, tuple[float, np.ndarray]] = {}
+        self._size = recent
         self.best_x: np.ndarray | None = None
         self.best_cost = math.inf
+        #: The cost at the first point evaluated (the starting point).
+        self.first_cost = math.nan
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        hit = self.lookup(x)
+        # The point's bytes are the cache key: one hash, not an array comparison per entry.
+        key = np.ascontiguousarray(x, dtype=float).tobytes()
+        hit = self._recent.get(key)
         if hit is not None:
             return hit
         # A trial point far out (a diverging gradient descent, a long line-search step) can
@@ -92,7 +97,11 @@ class Objective:
             cost, grad = self._fun_and_grad(x)
         cost = float(cost)
         self.evaluations += 1
-        self._recent.append((x.copy(), cost, grad))
+        if self.evaluations == 1:
+            self.first_cost = cost
+        if len(self._recent) >= self._size:
+            del self._recent[next(iter(self._recent))]
+        self._recent[key] = (cost, grad)
         if cost < self.best_cost and np.isfinite(grad).all():
             self.best_cost = cost
             self.best_x = x.copy()
@@ -100,14 +109,7 @@ class Objective:
 
     def lookup(self, x: np.ndarray):
         """The cached ``(cost, grad)`` at exactly ``x``, or None."""
-        if self._recent:
-            last_x, cost, grad = self._recent[-1]
-            if np.array_equal(last_x, x):
-                return cost, grad
-            for seen_x, cost, grad in reversed(self._recent):
-                if np.array_equal(seen_x, x):
-                    return cost, grad
-        return None
+        return self._recent.get(np.ascontiguousarray(x, dtype=float).tobytes())
 
     def f(self, x: np.ndarray) -> float:
         return self(x)[0]
@@ -232,6 +234,7 @@ def minimize(
         grad_norm_history=recorder.grad_norms,
         seconds=time.perf_counter() - start,
         max_iter=max_iter,
+        initial_cost=objective.first_cost,
     )
 
 

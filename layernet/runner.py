@@ -87,7 +87,7 @@ def build_network(config: RunConfig) -> Network:
     return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
 
 
-def run(config: RunConfig, callback=None) -> Run:
+def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     """Load the data, build the network, train it and measure it, as ``config`` says.
 
     The run's ``seed`` seeds one numpy ``RandomState``: the data generator and the train/test
@@ -100,6 +100,8 @@ def run(config: RunConfig, callback=None) -> Run:
     config : RunConfig
     callback : callable, optional
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
+    threads : int, optional
+        BLAS threads, passed to :func:`layernet.train` (default: chosen from the problem's size).
     """
     seed = config.seed if config.seed is not None else fresh_seed()
     config = config.override({"seed": seed})
@@ -124,6 +126,7 @@ def run(config: RunConfig, callback=None) -> Run:
         learning_rate=train_cfg.learning_rate,
         momentum=train_cfg.momentum,
         classes=np.unique(data.dataset.y),
+        threads=threads,
     )
     metrics = {
         "cost": result.cost,
@@ -144,6 +147,7 @@ def run(config: RunConfig, callback=None) -> Run:
         "data": data.dataset.name,
         "n_train": int(len(data.y_train)),
         "n_test": int(len(data.y_test)),
+        "threads": result.threads,
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]
@@ -153,4 +157,5 @@ def run(config: RunConfig, callback=None) -> Run:
 
 
 def fresh_seed() -> int:
+    """A new seed from the operating system's entropy, for runs configured without one."""
     return int(np.random.SeedSequence().entropy % 2**32)

@@ -12,6 +12,7 @@ from .errors import LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import METHODS, IterationInfo, minimize
+from .threads import blas_threads, check_threads, choose_threads
 from .validation import check_features, check_lambda, check_positive_int
 
 __all__ = ["TrainResult", "train"]
@@ -38,6 +39,8 @@ class TrainResult:
         The cost and the gradient's Euclidean norm after every iteration.
     seconds : float
         Wall time of the optimization.
+    threads : int
+        The threads the run used (each with a single-threaded BLAS).
     """
 
     theta: np.ndarray
@@ -52,6 +55,7 @@ class TrainResult:
     grad_norm_history: list[float] = field(default_factory=list)
     seconds: float = 0.0
     initial_cost: float = math.nan
+    threads: int = 1
 
     @property
     def converged(self) -> bool:
@@ -90,6 +94,7 @@ def train(
     momentum: float = 0.0,
     classes=None,
     seed=None,
+    threads: int | None = None,
 ) -> TrainResult:
     """Fit ``net`` to labelled data by minimizing the course's regularized cost.
 
@@ -116,6 +121,12 @@ def train(
         All the labels, in output-unit order, when ``y`` may not show every one of them.
     seed : int, optional
         Seeds the initialization of a network that has never been initialized.
+    threads : int, optional
+        Threads for the run. Default: chosen from the problem's size by
+        :func:`layernet.threads.choose_threads` -- one thread for small and medium problems,
+        every idle core once the matrix products dominate. Each evaluation then divides the
+        samples among the threads, and BLAS runs single-threaded in each (set for the run,
+        restored afterwards).
 
     Returns
     -------
@@ -152,25 +163,29 @@ def train(
         raise LayerNetError(f"momentum must be in [0, 1), got {momentum!r}")
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
+    threads = check_threads(threads)
     classes = net._classes_for(y, classes)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
 
     if not net.initialized:
         net.init(seed)
     theta0 = net.theta.copy()
-    fun_and_grad = net.evaluator(X, Y, lambda_)
+    if threads is None:
+        threads = choose_threads(len(X), net.sizes)
     try:
-        initial_cost = fun_and_grad(theta0)[0]
-        outcome = minimize(
-            fun_and_grad,
-            theta0,
-            method=method,
-            max_iter=max_iter,
-            tol=tol,
-            callback=callback,
-            learning_rate=learning_rate,
-            momentum=momentum,
-        )
+        with blas_threads(1):
+            # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
+            # point is evaluated twice.
+            outcome = minimize(
+                net.evaluator(X, Y, lambda_, workers=threads),
+                theta0,
+                method=method,
+                max_iter=max_iter,
+                tol=tol,
+                callback=callback,
+                learning_rate=learning_rate,
+                momentum=momentum,
+            )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
@@ -188,7 +203,8 @@ def train(
         cost_history=outcome.cost_history,
         grad_norm_history=outcome.grad_norm_history,
         seconds=outcome.seconds,
-        initial_cost=initial_cost,
+        initial_cost=outcome.initial_cost,
+        threads=threads,
     )
     net.training_summary = result.summary()
     return result

@@ -67,6 +67,8 @@ def test_options_override_the_config(tmp_path):
             "50",
             "--seed",
             "3",
+            "--threads",
+            "2",
             "--json",
         ],
     )
@@ -76,6 +78,7 @@ def test_options_override_the_config(tmp_path):
     assert summary["activations"] == ["tanh", "relu", "softmax"]
     assert summary["method"] == "lbfgs" and summary["lambda"] == 0.01 and summary["seed"] == 3
     assert summary["iterations"] <= 50
+    assert summary["threads"] == 2
     assert 0 <= summary["test_accuracy"] <= 1
 
 

@@ -1,0 +1,1025 @@
+"""layernet's benchmark suite, one command: ``python benchmarks/run.py [--quick]``.
+
+Measured side by side in one run, with a warm-up, interleaved repetitions (the contenders take
+turns, in rotating order, so a noisy neighbour hurts them alike) and medians:
+
+evaluation  one cost+gradient evaluation at several distinct points (never a cache hit):
+            layernet vs scikit-learn's MLPClassifier L-BFGS objective on identical weights and
+            data (equal costs asserted first) vs the blog's formulation, on P1 moons 2-3-2,
+            P2 digits 64-25-10 and 64-100-10, P3 synthetic 20000 x 100, 100-256-256-10.
+threads     layernet's evaluation at 1 and at 2 BLAS threads across sizes: the data behind
+            layernet.threads' rule.
+gflops      P3's achieved GFLOP/s beside numpy's GEMM rate on the same shapes; float32 too.
+training    whole fits: layernet cg and lbfgs, scikit-learn lbfgs (as users run it, default
+            threads), PyTorch L-BFGS if torch is installed, on P1 and on digits (70/30 split).
+memory      peak memory of a P3 fit, in a fresh process.
+startup     whole-process time of ``layernet --help`` and ``layernet train`` (reference).
+
+A rich table per section, then the targets; the JSON goes to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from contenders import (  # noqa: E402
+    SklearnLoss,
+    blog_cost_and_grad,
+    sklearn_train,
+    torch_available,
+    torch_train,
+)
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sklearn.datasets import make_moons  # noqa: E402
+
+import layernet as ln  # noqa: E402
+from layernet.threads import MULTITHREAD_MIN_WORK, blas_threads, choose_threads  # noqa: E402
+
+console = Console(width=None if sys.stdout.isatty() else 150)
+
+# The targets of issue 6: (key, description, limit, "max" or "min").
+TARGETS = [
+    ("eval_ratio_P1", "evaluation time vs scikit-learn, P1 moons 2-3-2", 0.40, "max"),
+    ("eval_ratio_P2a", "evaluation time vs scikit-learn, P2 digits 64-25-10", 0.65, "max"),
+    ("eval_ratio_P2b", "evaluation time vs scikit-learn, P2 digits 64-100-10", 0.65, "max"),
+    ("eval_ratio_P3", "evaluation time vs scikit-learn, P3 100-256-256-10", 0.85, "max"),
+    ("gemm_fraction_P3", "P3 GFLOP/s as a fraction of the same-shape GEMM rate", 0.70, "min"),
+    ("digits_time_vs_sklearn", "digits to 97 % (lbfgs, defaults): time vs scikit-learn", 0.50, "max"),
+    ("digits_time_vs_torch", "digits to 97 % (lbfgs, defaults): time vs PyTorch L-BFGS", 1.00, "max"),
+    ("digits_test_accuracy", "digits test accuracy, layernet lbfgs with defaults", 0.97, "min"),
+    ("startup_help", "`layernet --help`, whole process (s)", 0.25, "max"),
+    ("startup_train", "`layernet train` reference, whole process (s)", 1.00, "max"),
+]
+
+
+@dataclass
+class Settings:
+    quick: bool
+    tiny: bool
+    reps: int  # interleaved repetitions per measurement
+    n_thetas: int  # distinct points per repetition
+    p3_rows: int
+    p3_sizes: tuple
+    digits_rows: int | None
+    train_reps: int
+    startup_runs: int
+    memory_iters: int
+    block_seconds: float  # minimum length of one timed block
+
+    @classmethod
+    def make(cls, quick: bool, tiny: bool) -> Settings:
+        if tiny:  # for the test suite: every code path, tiny sizes
+            return cls(quick, tiny, 2, 2, 300, (20, 16, 16, 4), 300, 1, 1, 1, 0.002)
+        if quick:
+            return cls(quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02)
+        return cls(quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05)
+
+
+# -- problems ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    name: str
+    label: str
+    X: np.ndarray
+    y: np.ndarray
+    sizes: list
+    hidden: str
+    lambda_: float
+    #: The rule's thread count, decided once at the start so that every section uses the same.
+    threads: int | None = None
+
+    @property
+    def Y(self) -> np.ndarray:
+        return np.eye(self.sizes[-1])[self.y]
+
+    @property
+    def work(self) -> int:
+        """Multiply-adds of one forward pass: n_samples * sum(n_in * n_out)."""
+        return len(self.X) * sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+
+def standardize(X_train, *others):
+    mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
+    scale[scale == 0] = 1.0
+    return [(X - mean) / scale for X in (X_train, *others)]
+
+
+def digits(settings: Settings):
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    X, y = data.data, data.target
+    if settings.digits_rows:
+        X, y = X[: settings.digits_rows], y[: settings.digits_rows]
+    return X, y
+
+
+def problems(settings: Settings) -> list[Problem]:
+    X1, y1 = make_moons(200, noise=0.2, random_state=np.random.RandomState(0))
+    Xd, yd = digits(settings)
+    (Xd,) = standardize(Xd)
+    rs = np.random.RandomState(0)
+    sizes3 = list(settings.p3_sizes)
+    X3 = rs.standard_normal((settings.p3_rows, sizes3[0]))
+    y3 = rs.randint(0, sizes3[-1], settings.p3_rows)
+    return [
+        Problem("P1", "moons 2-3-2", X1, y1, [2, 3, 2], "sigmoid", 1e-3),
+        Problem("P2a", "digits 64-25-10", Xd, yd, [64, 25, 10], "sigmoid", 1e-3),
+        Problem("P2b", "digits 64-100-10", Xd, yd, [64, 100, 10], "sigmoid", 1e-3),
+        Problem(
+            "P3",
+            f"synthetic {settings.p3_rows}x{sizes3[0]}, " + "-".join(map(str, sizes3)) + " tanh",
+            X3,
+            y3,
+            sizes3,
+            "tanh",
+            1e-3,
+        ),
+    ]
+
+
+def distinct_thetas(net, count: int, seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [net.theta + 0.1 * rng.standard_normal(net.n_params) for _ in range(count)]
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+
+def interleaved(contenders: dict, settings: Settings) -> dict:
+    """Median seconds per call of each ``name -> (function, [args...][, context])``, timed in turns.
+
+    Each contender is warmed up, then every repetition times one block per contender, the order
+    rotating from one repetition to the next; a block calls the function on every argument
+    (distinct points), repeated until it lasts ``settings.block_seconds``. ``context``, if given,
+    is a zero-argument factory of a context manager entered around each block (untimed).
+    """
+    inner, blocks = {}, {}
+    for name, (function, args, *context) in contenders.items():
+        with context[0]() if context else nullcontext():
+            start = time.perf_counter()
+            function(args[0])  # warm-up: buffers, caches, lazy imports
+            per_call = time.perf_counter() - start
+            if per_call * len(args) < settings.block_seconds:  # fast: estimate the block size again, warm
+                start = time.perf_counter()
+                for arg in args:
+                    function(arg)
+                per_call = (time.perf_counter() - start) / len(args)
+        inner[name] = max(1, math.ceil(settings.block_seconds / max(per_call * len(args), 1e-9)))
+        blocks[name] = per_call * len(args) * inner[name]
+    # Short blocks are cheap: repeat them more (up to 3x) so that a noisy neighbour averages out.
+    slowest = max(blocks.values())
+    reps = settings.reps if settings.tiny else max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
+    samples = {name: [] for name in contenders}
+    names = list(contenders)
+    for rep in range(reps):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for name in order:
+            function, args, *context = contenders[name]
+            with context[0]() if context else nullcontext():
+                start = time.perf_counter()
+                for _ in range(inner[name]):
+                    for arg in args:
+                        function(arg)
+                samples[name].append((time.perf_counter() - start) / (inner[name] * len(args)))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def fmt_time(seconds) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
+    rows = []
+    for p in probs:
+        net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
+        thetas = distinct_thetas(net, settings.n_thetas)
+        threads = p.threads
+        Y = p.Y
+        # layernet as train() runs it: `threads` workers, each with a single-threaded BLAS; the
+        # others with `threads` BLAS threads.
+        ours = net.evaluator(p.X, Y, p.lambda_, workers=threads)
+        with blas_threads(threads):
+            sk = SklearnLoss(p.X, Y, p.sizes, p.hidden, p.lambda_)
+            packed = [sk.pack(t) for t in thetas]
+
+            def blog(theta, p=p, Y=Y):
+                return blog_cost_and_grad(theta, p.X, Y, p.sizes, p.hidden, p.lambda_)
+
+            # Identical problems first: equal costs and gradients at the same point.
+            with blas_threads(1):
+                J, grad = ours(thetas[0])
+            J_sk, grad_sk = sk(packed[0])
+            J_blog, grad_blog = blog(thetas[0])
+            for other, other_grad, who in (
+                (J_sk, sk.unpack_grad(grad_sk), "scikit-learn"),
+                (J_blog, grad_blog, "blog"),
+            ):
+                if not math.isclose(J, other, rel_tol=1e-10):
+                    raise AssertionError(f"{p.name}: layernet cost {J!r} != {who} cost {other!r}")
+                diff = np.linalg.norm(grad - other_grad) / np.linalg.norm(grad)
+                if diff > 1e-9:
+                    raise AssertionError(f"{p.name}: gradients differ from {who}'s by {diff:.3g}")
+        times = interleaved(
+            {
+                "layernet": (ours, thetas, lambda: blas_threads(1)),
+                "scikit-learn": (sk, packed, lambda threads=threads: blas_threads(threads)),
+                "blog": (blog, thetas, lambda threads=threads: blas_threads(threads)),
+            },
+            settings,
+        )
+        rows.append(
+            {
+                "problem": p.name,
+                "label": p.label,
+                "n_samples": len(p.X),
+                "threads": threads,
+                "cost": J,
+                "layernet_s": times["layernet"],
+                "sklearn_s": times["scikit-learn"],
+                "blog_s": times["blog"],
+                "ratio_vs_sklearn": times["layernet"] / times["scikit-learn"],
+                "blog_ratio_vs_sklearn": times["blog"] / times["scikit-learn"],
+            }
+        )
+    table = Table(title="One cost+gradient evaluation (median per distinct point)", title_justify="left")
+    for column in (
+        "problem",
+        "samples",
+        "threads",
+        "layernet",
+        "scikit-learn",
+        "blog",
+        "layernet / sklearn",
+        "blog / sklearn",
+    ):
+        table.add_column(column, justify="left" if column == "problem" else "right")
+    for r in rows:
+        table.add_row(
+            f"{r['problem']} {r['label']}",
+            str(r["n_samples"]),
+            str(r["threads"]),
+            fmt_time(r["layernet_s"]),
+            fmt_time(r["sklearn_s"]),
+            fmt_time(r["blog_s"]),
+            f"{r['ratio_vs_sklearn']:.2f}x",
+            f"{r['blog_ratio_vs_sklearn']:.2f}x",
+        )
+    console.print(table)
+    return rows
+
+
+def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
+    cases = list(probs)
+    if not (settings.tiny or settings.quick):  # the in-between sizes: full runs only
+        rs = np.random.RandomState(1)
+        for rows_ in (1000, 5000):
+            X = rs.standard_normal((rows_, 100))
+            cases.insert(
+                -1,
+                Problem(
+                    f"S{rows_}",
+                    f"synthetic {rows_}x100, 100-256-256-10 tanh",
+                    X,
+                    rs.randint(0, 10, rows_),
+                    [100, 256, 256, 10],
+                    "tanh",
+                    1e-3,
+                ),
+            )
+    rows = []
+    for p in cases:
+        net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
+        thetas = distinct_thetas(net, settings.n_thetas)
+        one = net.evaluator(p.X, p.Y, p.lambda_)
+        split = net.evaluator(p.X, p.Y, p.lambda_, workers=2)
+        blas2 = net.evaluator(p.X, p.Y, p.lambda_)
+        load = os.getloadavg()[0]
+        times = interleaved(
+            {
+                "1": (one, thetas, lambda: blas_threads(1)),
+                "2": (split, thetas, lambda: blas_threads(1)),
+                "blas2": (blas2, thetas, lambda: blas_threads(2)),
+            },
+            settings,
+        )
+        rows.append(
+            {
+                "problem": p.name,
+                "label": p.label,
+                "work": p.work,
+                "one_thread_s": times["1"],
+                "two_threads_s": times["2"],
+                "two_blas_threads_s": times["blas2"],
+                "speedup_2_over_1": times["1"] / times["2"],
+                "speedup_blas2_over_1": times["1"] / times["blas2"],
+                "rule_threads": p.threads if p.threads is not None else choose_threads(len(p.X), p.sizes),
+                "load_average": load,
+            }
+        )
+    table = Table(title="Threads: one evaluation on 1 and on 2 threads", title_justify="left")
+    for column in (
+        "problem",
+        "multiply-adds",
+        "1 thread",
+        "2 threads (layernet)",
+        "speed-up",
+        "2 BLAS threads",
+        "speed-up",
+        "load average",
+        "rule picks",
+    ):
+        table.add_column(column, justify="left" if column == "problem" else "right")
+    for r in rows:
+        table.add_row(
+            f"{r['problem']} {r['label']}",
+            f"{r['work']:.3g}",
+            fmt_time(r["one_thread_s"]),
+            fmt_time(r["two_threads_s"]),
+            f"{r['speedup_2_over_1']:.2f}x",
+            fmt_time(r["two_blas_threads_s"]),
+            f"{r['speedup_blas2_over_1']:.2f}x",
+            f"{r['load_average']:.2f}",
+            str(r["rule_threads"]),
+        )
+    console.print(table)
+    console.print(
+        "2 threads (layernet): the samples split between two threads, each with a one-thread BLAS, as train() runs "
+        "them. 2 BLAS threads: one evaluation with a two-thread BLAS, for comparison.\nThe rule "
+        f"(layernet.threads.choose_threads): 1 thread below {MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, "
+        "else one per core left idle by other processes."
+    )
+    return rows
+
+
+def p3_flops(rows: int, sizes) -> int:
+    """Exact FLOPs of one P3 evaluation's products: forward, weight gradients, and the delta
+    products of layers >= 2 (2 flops per multiply-add)."""
+    pairs = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    return 2 * rows * (2 * sum(pairs) + sum(pairs[1:]))
+
+
+def gemm_set(rows: int, sizes, dtype, layout: str = "rows"):
+    """numpy products of exactly P3's shapes with preallocated outputs, nothing else.
+
+    ``layout="rows"``: samples along the rows, as in scikit-learn (``a @ W.T``, ``delta.T @ a``,
+    ``delta @ W``). ``layout="columns"``: samples along the columns, as layernet stores them
+    (``W @ a``, ``delta @ a.T``, ``W.T @ delta``). The benchmark takes the faster of the two as
+    numpy's GEMM rate.
+    """
+    rng = np.random.default_rng(0)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    if layout == "rows":
+        acts = [rng.standard_normal((rows, n)).astype(dtype) for n in sizes[:-1]]
+        weights = [rng.standard_normal((b, a)).astype(dtype) for a, b in pairs]
+        deltas = [rng.standard_normal((rows, b)).astype(dtype) for b in sizes[1:]]
+        z_out = [np.empty((rows, b), dtype=dtype) for b in sizes[1:]]
+        d_out = [np.empty((rows, a), dtype=dtype) for a in sizes[1:-1]]
+    else:
+        acts = [rng.standard_normal((n, rows)).astype(dtype) for n in sizes[:-1]]
+        weights = [rng.standard_normal((b, a)).astype(dtype) for a, b in pairs]
+        deltas = [rng.standard_normal((b, rows)).astype(dtype) for b in sizes[1:]]
+        z_out = [np.empty((b, rows), dtype=dtype) for b in sizes[1:]]
+        d_out = [np.empty((a, rows), dtype=dtype) for a in sizes[1:-1]]
+    g_out = [np.empty((b, a), dtype=dtype) for a, b in pairs]
+
+    def run_rows(_=None):
+        for a, w, z in zip(acts, weights, z_out):
+            np.matmul(a, w.T, out=z)  # forward
+        for d, a, g in zip(deltas, acts, g_out):
+            np.matmul(d.T, a, out=g)  # weight gradients
+        for index in range(1, len(weights)):
+            np.matmul(deltas[index], weights[index], out=d_out[index - 1])  # deltas of layers >= 2
+
+    def run_columns(_=None):
+        for a, w, z in zip(acts, weights, z_out):
+            np.matmul(w, a, out=z)
+        for d, a, g in zip(deltas, acts, g_out):
+            np.matmul(d, a.T, out=g)
+        for index in range(1, len(weights)):
+            np.matmul(weights[index].T, deltas[index], out=d_out[index - 1])
+
+    return run_rows if layout == "rows" else run_columns
+
+
+def section_gflops(settings: Settings, p3: Problem) -> dict:
+    flops = p3_flops(len(p3.X), p3.sizes)
+    threads = p3.threads
+    result = {"flops": flops, "threads": threads}
+    for dtype in ("float64", "float32"):
+        net = ln.Network(p3.sizes, hidden=p3.hidden, dtype=dtype).init(seed=0)
+        thetas = distinct_thetas(net, settings.n_thetas)
+        # layernet as train() runs it (threads workers, one BLAS thread each); numpy's products
+        # with that many BLAS threads.
+        ours = net.evaluator(p3.X, p3.Y, p3.lambda_, workers=threads)
+        contenders = {"layernet": (ours, thetas, lambda: blas_threads(1))}
+        for layout in ("rows", "columns"):
+            contenders[layout] = (gemm_set(len(p3.X), p3.sizes, dtype, layout), [None], lambda: blas_threads(threads))
+        times = interleaved(contenders, settings)
+        gemm = min(times["rows"], times["columns"])
+        result[dtype] = {
+            "layernet_s": times["layernet"],
+            "gemm_rows_s": times["rows"],
+            "gemm_columns_s": times["columns"],
+            "gemm_s": gemm,
+            "layernet_gflops": flops / times["layernet"] / 1e9,
+            "gemm_gflops": flops / gemm / 1e9,
+            "fraction_of_gemm": gemm / times["layernet"],
+        }
+    result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
+    table = Table(
+        title=f"P3 arithmetic rate ({flops / 1e9:.2f} GFLOP per evaluation, {threads} thread(s))", title_justify="left"
+    )
+    for column in (
+        "dtype",
+        "layernet evaluation",
+        "layernet GFLOP/s",
+        "GEMM only, rows",
+        "GEMM only, columns",
+        "GEMM GFLOP/s (faster)",
+        "fraction of GEMM rate",
+    ):
+        table.add_column(column, justify="right")
+    for dtype in ("float64", "float32"):
+        r = result[dtype]
+        table.add_row(
+            dtype,
+            fmt_time(r["layernet_s"]),
+            f"{r['layernet_gflops']:.1f}",
+            fmt_time(r["gemm_rows_s"]),
+            fmt_time(r["gemm_columns_s"]),
+            f"{r['gemm_gflops']:.1f}",
+            f"{r['fraction_of_gemm']:.0%}",
+        )
+    console.print(table)
+    console.print(
+        "GEMM only: the same products, nothing else, samples along the rows (scikit-learn's layout) or "
+        "the columns (layernet's); the faster sets numpy's rate."
+    )
+    console.print(f"float32 evaluation is {result['float32_speedup']:.2f}x as fast as float64 on P3.")
+    return result
+
+
+def section_training(settings: Settings) -> list[dict]:
+    rows = []
+    # P1: the reference data and initial weights (one RandomState(0) stream: data, then weights).
+    stream = np.random.RandomState(0)
+    X1, y1 = make_moons(200, noise=0.2, random_state=stream)
+    theta1 = ln.Network([2, 3, 2]).init(rng=stream).theta.copy()
+    # Digits: 70/30 stratified split, standardized with the training part's statistics.
+    from sklearn.model_selection import train_test_split
+
+    Xd, yd = digits(settings)
+    Xtr, Xte, ytr, yte = train_test_split(Xd, yd, test_size=0.3, random_state=0, stratify=yd)
+    Xtr, Xte = standardize(Xtr, Xte)
+    thetad = ln.Network([64, 100, 10]).init(seed=0).theta.copy()
+
+    tasks = [
+        ("P1", "moons 2-3-2, lambda 1e-3", X1, y1, X1, y1, [2, 3, 2], 1e-3, theta1),
+        ("digits", "digits 64-100-10, lambda 1e-4", Xtr, ytr, Xte, yte, [64, 100, 10], 1e-4, thetad),
+    ]
+    have_torch = torch_available()
+    for task, label, X, y, X_test, y_test, sizes, lambda_, theta0 in tasks:
+        Y = np.eye(sizes[-1])[y]
+
+        def layernet_fit(
+            method, dtype="float64", X=X, y=y, sizes=sizes, lambda_=lambda_, theta0=theta0, X_test=X_test, y_test=y_test
+        ):
+            net = ln.Network(sizes, dtype=dtype)
+            net.theta = theta0
+            net.initialized = True
+            start = time.perf_counter()  # the whole call, input checks included, as for the others
+            result = ln.train(net, X, y, lambda_=lambda_, method=method)
+            seconds = time.perf_counter() - start
+            return {
+                "seconds": seconds,
+                "iterations": result.iterations,
+                "evaluations": result.evaluations,
+                "cost": result.cost,
+                "status": result.status,
+                "threads": result.threads,
+                "accuracy": net.score(X_test, y_test),
+            }
+
+        def sklearn_fit(X=X, y=y, Y=Y, sizes=sizes, lambda_=lambda_, task=task, X_test=X_test, y_test=y_test):
+            # P1 with one-hot targets: two logistic outputs, the course's 2-3-2 objective. Digits with
+            # labels: softmax outputs, as users fit a multi-class MLPClassifier.
+            target = Y if task == "P1" else y
+            mlp, info = sklearn_train(X, target, sizes[1:-1], "logistic", lambda_)
+            predicted = mlp.predict_proba(X_test).argmax(axis=1)
+            info.update(accuracy=float(np.mean(predicted == y_test)), threads="default")
+            return info
+
+        def torch_fit(X=X, Y=Y, sizes=sizes, lambda_=lambda_, theta0=theta0, X_test=X_test, y_test=y_test):
+            predict, info = torch_train(theta0, X, Y, sizes, "sigmoid", lambda_)
+            info["accuracy"] = float(np.mean(predict(X_test) == y_test))
+            return info
+
+        fits = {
+            "layernet cg": lambda: layernet_fit("cg"),
+            "layernet lbfgs": lambda: layernet_fit("lbfgs"),
+            "layernet lbfgs float32": lambda: layernet_fit("lbfgs", "float32"),
+            "scikit-learn lbfgs": sklearn_fit,
+        }
+        if have_torch:
+            fits["PyTorch LBFGS"] = torch_fit
+        runs = {name: [] for name in fits}
+        if task == tasks[0][0] or not settings.quick:  # warm-up: imports, first touch (quick: first task only)
+            for fit in fits.values():
+                fit()
+        for rep in range(settings.train_reps):
+            names = list(fits)
+            for name in names[rep % len(names) :] + names[: rep % len(names)]:
+                runs[name].append(fits[name]())
+        for name, infos in runs.items():
+            info = dict(infos[-1])
+            info["seconds"] = statistics.median(i["seconds"] for i in infos)
+            rows.append({"task": task, "label": label, "contender": name, **info})
+        if not have_torch:
+            rows.append(
+                {
+                    "task": task,
+                    "label": label,
+                    "contender": "PyTorch LBFGS",
+                    "skipped": "torch is not installed (optional: pip install torch)",
+                }
+            )
+    table = Table(title="Whole training (median time)", title_justify="left")
+    for column in (
+        "task",
+        "contender",
+        "time",
+        "iterations",
+        "evaluations",
+        "final cost",
+        "accuracy",
+        "threads",
+        "status",
+    ):
+        table.add_column(column, justify="left" if column in ("task", "contender", "status") else "right")
+    for r in rows:
+        if "skipped" in r:
+            table.add_row(r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"])
+            continue
+        table.add_row(
+            r["task"],
+            r["contender"],
+            fmt_time(r["seconds"]),
+            str(r["iterations"]),
+            "—" if r["evaluations"] is None else str(r["evaluations"]),
+            f"{r['cost']:.6f}",
+            f"{r['accuracy']:.2%}",
+            str(r["threads"]),
+            r["status"],
+        )
+    console.print(table)
+    console.print(
+        "Accuracy: training accuracy for P1 (the blog's measure), test accuracy (30 %) for digits. "
+        "scikit-learn fits digits with softmax outputs (its multi-class model), so its cost differs."
+    )
+    return rows
+
+
+MEMORY_SCRIPT = """
+import json, resource, sys, tracemalloc
+import numpy as np
+import layernet as ln
+
+def peak_rss_kb():
+    # VmHWM starts afresh at exec; ru_maxrss would carry the parent's size over the fork.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+rows, sizes, iters = {rows}, {sizes}, {iters}
+rs = np.random.RandomState(0)
+X = rs.standard_normal((rows, sizes[0])); y = rs.randint(0, sizes[-1], rows)
+net = ln.Network(sizes, hidden="tanh").init(seed=0)
+import scipy.optimize  # loaded before the baseline, as any fit loads it
+baseline = peak_rss_kb()
+tracemalloc.start()
+result = ln.train(net, X, y, lambda_=1e-3, method="lbfgs", max_iter=iters)
+current, peak = tracemalloc.get_traced_memory()
+print(json.dumps({{"peak_traced": peak, "peak_rss_kb": peak_rss_kb(), "rss_before_fit_kb": baseline,
+                  "data_bytes": X.nbytes, "evaluations": result.evaluations}}))
+"""
+
+
+def section_memory(settings: Settings, p3: Problem) -> dict:
+    script = MEMORY_SCRIPT.format(rows=len(p3.X), sizes=list(p3.sizes), iters=settings.memory_iters)
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    info = json.loads(output.strip().splitlines()[-1])
+    m = len(p3.X)
+    hidden = sum(p3.sizes[1:-1])
+    # layernet's work buffers: [1; X.T], one buffer per hidden layer, z and a of the output, two
+    # delta buffers and one scratch as wide as the widest layer.
+    info["workspace_bytes"] = (
+        8 * m * ((p3.sizes[0] + 1) + (hidden + len(p3.sizes) - 2) + 2 * p3.sizes[-1] + 3 * max(p3.sizes[1:]))
+    )
+    table = Table(
+        title=f"Peak memory of a P3 fit ({info['evaluations']} evaluations, in a fresh process)", title_justify="left"
+    )
+    for column in ("what", "MiB"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    mib = 2**20
+    table.add_row("training data X (float64)", f"{info['data_bytes'] / mib:.1f}")
+    table.add_row("layernet work buffers (computed)", f"{info['workspace_bytes'] / mib:.1f}")
+    table.add_row("peak traced allocation during the fit (tracemalloc)", f"{info['peak_traced'] / mib:.1f}")
+    table.add_row(
+        "process peak RSS before the fit (Python, numpy, scipy, data)", f"{info['rss_before_fit_kb'] / 1024:.1f}"
+    )
+    table.add_row("process peak RSS", f"{info['peak_rss_kb'] / 1024:.1f}")
+    console.print(table)
+    return info
+
+
+def layernet_command() -> list[str]:
+    script = Path(sys.executable).with_name("layernet")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("layernet")
+    return [found] if found else [sys.executable, "-m", "layernet_cli"]
+
+
+def section_startup(settings: Settings) -> dict:
+    command = layernet_command()
+    result = {"command": " ".join(command)}
+    # The warm-up runs may write bytecode (as an installed package has it); the timed ones run as is.
+    warm_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cases = {"help": command + ["--help"], "train": command + ["train"]}
+    for args in cases.values():
+        subprocess.run(args, capture_output=True, env=warm_env, check=True)
+    samples = {name: [] for name in cases}
+    for _ in range(settings.startup_runs):
+        for name, args in cases.items():
+            start = time.perf_counter()
+            subprocess.run(args, capture_output=True, check=True)
+            samples[name].append(time.perf_counter() - start)
+    for name, values in samples.items():
+        result[f"{name}_s"] = statistics.median(values)
+        result[f"{name}_runs"] = values
+    table = Table(title=f"Whole-process time (median of {settings.startup_runs})", title_justify="left")
+    table.add_column("command")
+    table.add_column("time", justify="right")
+    table.add_row("layernet --help", fmt_time(result["help_s"]))
+    table.add_row("layernet train  (reference 2-3-2 moons, cg)", fmt_time(result["train_s"]))
+    console.print(table)
+    return result
+
+
+# -- targets and metadata ----------------------------------------------------------------------
+
+
+def target_values(report: dict) -> dict:
+    values = {}
+    for row in report.get("evaluation", []):
+        values[f"eval_ratio_{row['problem']}"] = row["ratio_vs_sklearn"]
+    if "gflops" in report:
+        values["gemm_fraction_P3"] = report["gflops"]["float64"]["fraction_of_gemm"]
+    digits_rows = {r["contender"]: r for r in report.get("training", []) if r["task"] == "digits"}
+    ours = digits_rows.get("layernet lbfgs")
+    if ours:
+        values["digits_test_accuracy"] = ours["accuracy"]
+        values["digits_time_vs_sklearn"] = ours["seconds"] / digits_rows["scikit-learn lbfgs"]["seconds"]
+        torch_row = digits_rows.get("PyTorch LBFGS")
+        if torch_row and "skipped" not in torch_row:
+            values["digits_time_vs_torch"] = ours["seconds"] / torch_row["seconds"]
+    if "startup" in report:
+        values["startup_help"] = report["startup"]["help_s"]
+        values["startup_train"] = report["startup"]["train_s"]
+    return values
+
+
+def section_targets(report: dict) -> list[dict]:
+    values = target_values(report)
+    rows = []
+    table = Table(title="Targets (issue 6)", title_justify="left")
+    for column in ("target", "limit", "measured", "met"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for key, description, limit, kind in TARGETS:
+        value = values.get(key)
+        met = None if value is None else (value <= limit if kind == "max" else value >= limit)
+        rows.append({"key": key, "target": description, "limit": limit, "kind": kind, "value": value, "met": met})
+        sign = "<=" if kind == "max" else ">="
+        shown = "—" if value is None else f"{value:.3f}"
+        verdict = "not measured" if met is None else ("[green]yes[/]" if met else "[red]no[/]")
+        table.add_row(description, f"{sign} {limit:g}", shown, verdict)
+    console.print(table)
+    return rows
+
+
+def metadata(settings: Settings, only) -> dict:
+    import scipy
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    info = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": "python benchmarks/run.py"
+        + (" --quick" if settings.quick else "")
+        + (" --tiny" if settings.tiny else "")
+        + ("" if set(only) == set(SECTIONS) else " --only " + ",".join(only)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "layernet": ln.__version__,
+        "blas": [
+            {k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for lib in threadpool_info()
+            if lib.get("user_api") == "blas"
+        ],
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+    if torch_available():
+        import torch
+
+        info["torch"] = torch.__version__
+    return info
+
+
+def markdown(report: dict) -> str:
+    """The report's tables in Markdown (``--markdown REPORT.json``), for the README."""
+
+    def table(header, rows):
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+        return "\n".join(lines)
+
+    meta = report["meta"]
+    out = [
+        f"Run of {meta['date']}: `{meta['command']}`, {meta['seconds']:.0f} s; Python {meta['python']}, numpy "
+        f"{meta['numpy']}, scipy {meta['scipy']}, scikit-learn {meta['scikit-learn']}"
+        + (f", PyTorch {meta['torch']}" if "torch" in meta else "")
+        + f"; {meta['cores']} cores, BLAS "
+        + ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']})" for b in meta["blas"])
+        + f"; load average {meta['load_average'][0]:.2f} at the start, {meta['load_average_after'][0]:.2f} at the end.",
+    ]
+    if "evaluation" in report:
+        out += ["", "**One cost+gradient evaluation** (median per distinct point, all at layernet's thread count)", ""]
+        out.append(
+            table(
+                [
+                    "problem",
+                    "samples",
+                    "threads",
+                    "layernet",
+                    "scikit-learn",
+                    "blog",
+                    "layernet / sklearn",
+                    "blog / sklearn",
+                ],
+                [
+                    [
+                        f"{r['problem']} {r['label']}",
+                        r["n_samples"],
+                        r["threads"],
+                        fmt_time(r["layernet_s"]),
+                        fmt_time(r["sklearn_s"]),
+                        fmt_time(r["blog_s"]),
+                        f"{r['ratio_vs_sklearn']:.2f}x",
+                        f"{r['blog_ratio_vs_sklearn']:.2f}x",
+                    ]
+                    for r in report["evaluation"]
+                ],
+            )
+        )
+    if "threads" in report:
+        out += ["", "**Threads**: one layernet evaluation on 1 and on 2 threads", ""]
+        out.append(
+            table(
+                [
+                    "problem",
+                    "multiply-adds",
+                    "1 thread",
+                    "2 threads (layernet)",
+                    "speed-up",
+                    "2 BLAS threads",
+                    "speed-up",
+                    "load average",
+                    "rule picks",
+                ],
+                [
+                    [
+                        f"{r['problem']} {r['label']}",
+                        f"{r['work']:.3g}",
+                        fmt_time(r["one_thread_s"]),
+                        fmt_time(r["two_threads_s"]),
+                        f"{r['speedup_2_over_1']:.2f}x",
+                        fmt_time(r["two_blas_threads_s"]),
+                        f"{r['speedup_blas2_over_1']:.2f}x",
+                        f"{r['load_average']:.2f}",
+                        r["rule_threads"],
+                    ]
+                    for r in report["threads"]
+                ],
+            )
+        )
+    if "gflops" in report:
+        g = report["gflops"]
+        out += [
+            "",
+            f"**P3 arithmetic rate** ({g['flops'] / 1e9:.2f} GFLOP per evaluation, {g['threads']} thread(s))",
+            "",
+        ]
+        out.append(
+            table(
+                [
+                    "dtype",
+                    "layernet evaluation",
+                    "layernet GFLOP/s",
+                    "GEMM only, rows",
+                    "GEMM only, columns",
+                    "GEMM GFLOP/s (faster)",
+                    "fraction of GEMM rate",
+                ],
+                [
+                    [
+                        dtype,
+                        fmt_time(g[dtype]["layernet_s"]),
+                        f"{g[dtype]['layernet_gflops']:.1f}",
+                        fmt_time(g[dtype]["gemm_rows_s"]),
+                        fmt_time(g[dtype]["gemm_columns_s"]),
+                        f"{g[dtype]['gemm_gflops']:.1f}",
+                        f"{g[dtype]['fraction_of_gemm']:.0%}",
+                    ]
+                    for dtype in ("float64", "float32")
+                ],
+            )
+        )
+    if "training" in report:
+        out += ["", "**Whole training** (median time; accuracy: training set for P1, 30 % test set for digits)", ""]
+        rows = []
+        for r in report["training"]:
+            if "skipped" in r:
+                rows.append([r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"]])
+                continue
+            rows.append(
+                [
+                    r["task"],
+                    r["contender"],
+                    fmt_time(r["seconds"]),
+                    r["iterations"],
+                    "—" if r["evaluations"] is None else r["evaluations"],
+                    f"{r['cost']:.6f}",
+                    f"{r['accuracy']:.2%}",
+                    r["threads"],
+                    r["status"],
+                ]
+            )
+        out.append(
+            table(
+                [
+                    "task",
+                    "contender",
+                    "time",
+                    "iterations",
+                    "evaluations",
+                    "final cost",
+                    "accuracy",
+                    "threads",
+                    "status",
+                ],
+                rows,
+            )
+        )
+    if "memory" in report:
+        m, mib = report["memory"], 2**20
+        out += ["", f"**Peak memory of a P3 fit** ({m['evaluations']} evaluations, fresh process)", ""]
+        out.append(
+            table(
+                ["what", "MiB"],
+                [
+                    ["training data X (float64)", f"{m['data_bytes'] / mib:.1f}"],
+                    ["layernet work buffers (computed)", f"{m['workspace_bytes'] / mib:.1f}"],
+                    ["peak traced allocation during the fit", f"{m['peak_traced'] / mib:.1f}"],
+                    ["peak RSS before the fit (Python, numpy, scipy, data)", f"{m['rss_before_fit_kb'] / 1024:.1f}"],
+                    ["peak RSS", f"{m['peak_rss_kb'] / 1024:.1f}"],
+                ],
+            )
+        )
+    if "startup" in report:
+        st = report["startup"]
+        out += ["", f"**Whole-process time** (median of {len(st['help_runs'])})", ""]
+        out.append(
+            table(
+                ["command", "time"],
+                [
+                    ["`layernet --help`", fmt_time(st["help_s"])],
+                    ["`layernet train` (reference)", fmt_time(st["train_s"])],
+                ],
+            )
+        )
+    out += ["", "**Targets**", ""]
+    out.append(
+        table(
+            ["target", "limit", "measured", "met"],
+            [
+                [
+                    t["target"],
+                    ("<= " if t["kind"] == "max" else ">= ") + f"{t['limit']:g}",
+                    "—" if t["value"] is None else f"{t['value']:.3f}",
+                    "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**"),
+                ]
+                for t in report["targets"]
+            ],
+        )
+    )
+    return "\n".join(out) + "\n"
+
+
+SECTIONS = ("evaluation", "threads", "gflops", "training", "memory", "startup")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description="layernet's benchmark suite")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
+    parser.add_argument("--tiny", action="store_true", help="tiny problem sizes: checks that every section runs")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument("--output", type=Path, default=HERE / "results", help="folder for the JSON report")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="REPORT.json", help="print a saved report as Markdown, run nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.markdown:
+        report = json.loads(args.markdown.read_text(encoding="utf-8"))
+        print(markdown(report), end="")
+        return report
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; known: {', '.join(SECTIONS)}")
+    settings = Settings.make(args.quick, args.tiny)
+    started = time.perf_counter()
+    report: dict = {"meta": metadata(settings, only)}
+    console.print(
+        f"[bold]layernet benchmarks[/]  {report['meta']['date']}  {report['meta']['command']}  "
+        f"load average {report['meta']['load_average'][0]:.2f}"
+    )
+    probs = problems(settings)
+    for p in probs:
+        p.threads = choose_threads(len(p.X), p.sizes)
+    report["meta"]["threads_chosen"] = {p.name: p.threads for p in probs}
+    sections = {
+        "evaluation": lambda: section_evaluation(settings, probs),
+        "threads": lambda: section_threads(settings, probs),
+        "gflops": lambda: section_gflops(settings, probs[-1]),
+        "training": lambda: section_training(settings),
+        "memory": lambda: section_memory(settings, probs[-1]),
+        "startup": lambda: section_startup(settings),
+    }
+    report["meta"]["section_seconds"] = {}
+    for name, section in sections.items():
+        if name in only:
+            start = time.perf_counter()
+            report[name] = section()
+            report["meta"]["section_seconds"][name] = time.perf_counter() - start
+    report["targets"] = section_targets(report)
+    report["meta"]["seconds"] = time.perf_counter() - started
+    report["meta"]["load_average_after"] = os.getloadavg()
+    args.output.mkdir(parents=True, exist_ok=True)
+    path = args.output / time.strftime("benchmark-%Y%m%d-%H%M%S.json")
+    path.write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")
+    console.print(f"{report['meta']['seconds']:.0f} s; JSON written to {path}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""The fast evaluation path: its numbers, what it allocates, how often it evaluates, its threads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import layernet as ln
+from layernet import threads as threads_module
+
+
+def course_cost_and_grad(theta, X, Y, sizes, hidden, lambda_):
+    """The course's formulas, written plainly: ones columns, log(a), deltas through the full theta."""
+    m = X.shape[0]
+    thetas, start = [], 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        thetas.append(theta[start : start + n_out * (n_in + 1)].reshape(n_out, n_in + 1))
+        start += n_out * (n_in + 1)
+    f = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh}[hidden]
+    df = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}[hidden]
+    inputs = [np.hstack([np.ones((m, 1)), X])]
+    for th in thetas[:-1]:
+        inputs.append(np.hstack([np.ones((m, 1)), f(inputs[-1] @ th.T)]))
+    out = 1 / (1 + np.exp(-(inputs[-1] @ thetas[-1].T)))
+    J = np.sum(-Y * np.log(out) - (1 - Y) * np.log(1 - out)) / m
+    J += lambda_ / (2 * m) * sum(np.sum(th[:, 1:] ** 2) for th in thetas)
+    d, grads = out - Y, [None] * len(thetas)
+    for index in range(len(thetas) - 1, -1, -1):
+        grads[index] = d.T @ inputs[index] / m
+        grads[index][:, 1:] += lambda_ / m * thetas[index][:, 1:]
+        if index:
+            d = (d @ thetas[index] * df(inputs[index]))[:, 1:]
+    return J, np.concatenate([g.ravel() for g in grads])
+
+
+def problem(sizes, m=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, sizes[0]))
+    y = rng.integers(0, sizes[-1], m)
+    return X, y, np.eye(sizes[-1])[y]
+
+
+# -- numerics ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sizes", "hidden"), [([2, 3, 2], "sigmoid"), ([4, 6, 5, 3], "tanh"), ([3, 2], "sigmoid")])
+@pytest.mark.parametrize("lambda_", [0.0, 0.7])
+def test_cost_and_gradient_match_the_course_formulas(sizes, hidden, lambda_):
+    X, _, Y = problem(sizes)
+    net = ln.Network(sizes, hidden=hidden).init(seed=1)
+    J, grad = net.cost_and_grad(None, X, Y, lambda_)
+    J_ref, grad_ref = course_cost_and_grad(net.theta, X, Y, sizes, hidden, lambda_)
+    assert J == pytest.approx(J_ref, rel=1e-12)
+    assert np.linalg.norm(grad - grad_ref) <= 1e-12 * np.linalg.norm(grad_ref)
+    J_fast, grad_fast = net.evaluator(X, Y, lambda_)(net.theta.copy())
+    assert J_fast == pytest.approx(J_ref, rel=1e-12)
+    assert np.linalg.norm(grad_fast - grad_ref) <= 1e-12 * np.linalg.norm(grad_ref)
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "identity"])
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "identity"])
+def test_gradient_check_on_the_fast_path(hidden, output):
+    X, y, _ = problem([3, 5, 4, 3], m=20, seed=2)
+    net = ln.Network([3, 5, 4, 3], hidden=hidden, output=output).init(seed=3)
+    # Inputs of unit scale keep the central differences' own error well below the threshold.
+    assert ln.check_gradients(net, X / 2, y, 0.3) < 1e-9
+
+
+def test_reference_run_keeps_its_numbers():
+    run = ln.run(ln.RunConfig.reference())
+    assert round(run.metrics["cost"], 4) == 0.1324
+    assert run.metrics["train_accuracy"] == 0.98
+
+
+# -- user activations, old and new style ---------------------------------------------------------
+
+
+class OldStyleSigmoid(ln.Activation):
+    """A subclass written before derivative() took out=."""
+
+    name = "old-style-sigmoid"
+
+    def forward(self, z, out=None):
+        return np.divide(1.0, 1.0 + np.exp(-z), out=out)
+
+    def derivative(self, z, a):
+        return a * (1.0 - a)
+
+
+class IgnoresOut(ln.Activation):
+    """forward() accepts out= but returns a new array, derivative() reads z."""
+
+    name = "ignores-out"
+
+    def forward(self, z, out=None):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        return 1.0 - np.tanh(z) ** 2
+
+
+@pytest.mark.parametrize(
+    ("custom", "builtin"),
+    [
+        (OldStyleSigmoid(), "sigmoid"),
+        (
+            ln.Activation("fn-sigmoid", lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+            "sigmoid",
+        ),
+        (IgnoresOut(), "tanh"),
+    ],
+)
+def test_user_defined_activations_keep_working(custom, builtin):
+    X, _, Y = problem([3, 4, 4, 2], seed=4)
+    ours = ln.Network([3, 4, 4, 2], hidden=custom).init(seed=5)
+    reference = ln.Network([3, 4, 4, 2], hidden=builtin).init(seed=5)
+    J, grad = ours.evaluator(X, Y, 0.2)(ours.theta.copy())
+    J_ref, grad_ref = reference.cost_and_grad(None, X, Y, 0.2)
+    assert J == pytest.approx(J_ref, rel=1e-12)
+    assert np.allclose(grad, grad_ref, rtol=1e-10, atol=1e-14)
+
+
+# -- evaluations and allocations -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs"])
+def test_each_distinct_point_is_evaluated_once(monkeypatch, moons, method):
+    points = []
+    evaluator = ln.Network.evaluator
+
+    def counting_evaluator(self, X, Y, lambda_=0.0, **options):
+        f = evaluator(self, X, Y, lambda_, **options)
+
+        def counted(theta):
+            points.append(np.array(theta, dtype=float).tobytes())
+            return f(theta)
+
+        return counted
+
+    monkeypatch.setattr(ln.Network, "evaluator", counting_evaluator)
+    X, y = moons
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    theta0 = net.theta.copy()
+    result = ln.train(net, X, y, lambda_=1e-3, method=method, max_iter=60)
+    assert len(points) == len(set(points)) == result.evaluations
+    assert result.evaluations > result.iterations > 1
+    assert points[0] == theta0.tobytes()  # the start is evaluated by the optimizer, once
+    assert result.initial_cost == pytest.approx(net.cost(theta0, X, net.encode(y), 1e-3), rel=1e-12)
+
+
+@pytest.mark.parametrize(("hidden", "output"), [("sigmoid", "sigmoid"), ("tanh", "sigmoid"), ("relu", "identity")])
+def test_evaluations_allocate_nothing_proportional_to_the_samples(hidden, output):
+    m, sizes = 20_000, [10, 32, 16, 4]
+    X, _, Y = problem(sizes, m=m, seed=6)
+    net = ln.Network(sizes, hidden=hidden, output=output).init(seed=7)
+    f = net.evaluator(X, Y, 0.5)
+    rng = np.random.default_rng(8)
+    thetas = [net.theta + 0.01 * rng.standard_normal(net.n_params) for _ in range(3)]
+    f(thetas[0])  # the first evaluation allocates the work buffers
+    tracemalloc.start()
+    try:
+        for theta in thetas[1:]:
+            f(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    one_column = m * 8  # the smallest array that grows with the samples: one float64 per sample
+    assert peak < one_column / 2, f"peak {peak} bytes per evaluation"
+    assert peak < 8 * 8 * net.n_params + 16_384  # a few parameter-sized vectors at most
+
+
+# -- threads -------------------------------------------------------------------------------------
+
+
+def test_thread_rule_by_problem_size(monkeypatch):
+    monkeypatch.setattr(threads_module, "idle_cores", lambda: 8)
+    assert threads_module.choose_threads(200, [2, 3, 2]) == 1
+    assert threads_module.choose_threads(1797, [64, 25, 10]) == 1
+    assert threads_module.choose_threads(1257, [64, 100, 10]) == 1
+    assert threads_module.choose_threads(20_000, [100, 256, 256, 10]) == 8
+    limit = threads_module.MULTITHREAD_MIN_WORK
+    assert threads_module.choose_threads(limit, [1, 1]) == 8
+    assert threads_module.choose_threads(limit - 1, [1, 1]) == 1
+
+
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.0, 4), (1.6, 3), (2.4, 3), (3.6, 1), (9.0, 1)])
+def test_idle_cores_leave_out_the_busy_ones(monkeypatch, load, expected):
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 4)
+    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 1.0)
+    assert threads_module.idle_cores() == expected
+
+
+def test_idle_cores_see_runnable_neighbours_before_the_average(monkeypatch):
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 2.0)  # this process and one other
+    assert threads_module.idle_cores() == 1
+
+
+def test_runnable_now_counts_this_process():
+    runnable = threads_module._runnable_now()
+    assert runnable >= 1 or not sys.platform.startswith("linux")
+
+
+def blas_thread_counts() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_train_runs_blas_single_threaded_and_splits_the_samples(monkeypatch, moons, threads):
+    X, y = moons
+    before = blas_thread_counts()
+    seen, workers = [], []
+    evaluator = ln.Network.evaluator
+
+    def spy(self, X, Y, lambda_=0.0, **options):
+        workers.append(options.get("workers", 1))
+        return evaluator(self, X, Y, lambda_, **options)
+
+    monkeypatch.setattr(ln.Network, "evaluator", spy)
+    result = ln.train(
+        ln.Network([2, 3, 2]).init(seed=0),
+        X,
+        y,
+        method="lbfgs",
+        max_iter=3,
+        callback=lambda info: seen.append(blas_thread_counts()),
+        threads=threads,
+    )
+    expected = 1 if threads is None else threads  # the rule picks 1 for the moons network
+    assert result.threads == expected and workers == [expected]
+    assert seen and all(counts == {1} for counts in seen)
+    assert blas_thread_counts() == before
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_evaluations_split_among_workers_add_up(workers):
+    X, _, Y = problem([4, 9, 3], m=101, seed=13)
+    net = ln.Network([4, 9, 3], hidden="tanh").init(seed=14)
+    one, split = net.evaluator(X, Y, 0.2), net.evaluator(X, Y, 0.2, workers=workers)
+    for theta in (net.theta.copy(), net.theta + 0.5):
+        J, grad = one(theta)
+        J_split, grad_split = split(theta)
+        assert J_split == pytest.approx(J, rel=1e-13)
+        assert np.linalg.norm(grad_split - grad) <= 1e-13 * np.linalg.norm(grad)
+
+
+def test_split_evaluations_allocate_nothing_proportional_to_the_samples():
+    m, sizes = 20_000, [10, 32, 16, 4]
+    X, _, Y = problem(sizes, m=m, seed=15)
+    net = ln.Network(sizes, hidden="tanh").init(seed=16)
+    f = net.evaluator(X, Y, 0.5, workers=2)
+    f(net.theta.copy())
+    tracemalloc.start()
+    try:
+        f(net.theta + 0.01)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < m * 8 / 2
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_threads_must_be_a_positive_int(moons, bad):
+    X, y = moons
+    with pytest.raises(ln.LayerNetError, match="threads"):
+        ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, threads=bad)
+
+
+# -- float32 -------------------------------------------------------------------------------------
+
+
+def test_float32_network_trains_and_matches_float64():
+    X, y, Y = problem([5, 8, 3], m=200, seed=9)
+    net64 = ln.Network([5, 8, 3], hidden="tanh").init(seed=10)
+    net32 = ln.Network([5, 8, 3], hidden="tanh", dtype="float32").init(seed=10)
+    theta = net64.theta.copy()
+    J64, g64 = net64.evaluator(X, Y, 0.1)(theta)
+    J32, g32 = net32.evaluator(X, Y, 0.1)(theta)
+    assert g32.dtype == np.float64 and g32.shape == g64.shape
+    assert J32 == pytest.approx(J64, rel=1e-5)
+    assert np.linalg.norm(g32 - g64) <= 1e-4 * np.linalg.norm(g64)
+    result = ln.train(net32, X, y, lambda_=0.1, method="lbfgs", max_iter=50)
+    assert net32.theta.dtype == np.float32
+    assert result.cost < J32
+    assert net32.score(X, y) > 0.6
+
+
+# -- start-up ------------------------------------------------------------------------------------
+
+
+def test_import_layernet_does_not_import_numpy():
+    code = "import sys, layernet; assert 'numpy' not in sys.modules, 'numpy imported'; print(layernet.Network)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "layernet.network.Network" in output
+
+
+def test_cg_callback_can_stop(moons):
+    X, y = moons
+    result = ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, method="cg", callback=lambda info: info.iteration >= 5)
+    assert result.status == "stopped" and result.iterations == 5
+
+
+def test_run_passes_threads_through():
+    run = ln.run(ln.RunConfig.reference(), threads=2)
+    assert run.metrics["threads"] == run.result.threads == 2
+    assert round(run.metrics["cost"], 4) == 0.1324
+    with pytest.raises(ln.LayerNetError, match="threads"):
+        ln.run(ln.RunConfig.reference(), threads=0)
