@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 import layernet as ln
-import layernet.study as ln_study
+import layernet.study_defaults as study_defaults
 
 from .render import (
     StudyProgressBar,
@@ -319,9 +319,9 @@ def _listed(values, fmt: str = "{}") -> str:
     return ",".join(fmt.format(value) for value in values)
 
 
-_DEPTHS = _listed(ln_study.DEFAULT_DEPTHS)
-_WIDTHS = _listed(ln_study.DEFAULT_WIDTHS)
-_LAMBDAS = _listed(ln_study.DEFAULT_LAMBDAS, "{:g}")
+_DEPTHS = _listed(study_defaults.DEFAULT_DEPTHS)
+_WIDTHS = _listed(study_defaults.DEFAULT_WIDTHS)
+_LAMBDAS = _listed(study_defaults.DEFAULT_LAMBDAS, "{:g}")
 
 
 @app.command()
@@ -331,13 +331,13 @@ def study(
     depths: Annotated[str, typer.Option("--depths", help="Numbers of hidden layers to try.")] = _DEPTHS,
     widths: Annotated[str, typer.Option("--widths", help="Units per hidden layer to try.")] = _WIDTHS,
     lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
-    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = ln_study.DEFAULT_FOLDS,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = study_defaults.DEFAULT_FOLDS,
     test_size: Annotated[
         Optional[float],
         typer.Option(
             "--test-size",
             help="Fraction held out as the test set. Default: the config's, or "
-            f"{ln_study.DEFAULT_TEST_SIZE:g} if it holds none out.",
+            f"{study_defaults.DEFAULT_TEST_SIZE:g} if it holds none out.",
         ),
     ] = None,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Parallel fits on this machine; -1: all cores.")] = -1,
@@ -374,7 +374,7 @@ def study(
     progress = StudyProgressBar(show_progress)
     try:
         with progress:
-            result = ln_study.run(
+            result = ln.study.run(
                 cfg,
                 **grid,
                 folds=folds,
@@ -388,7 +388,7 @@ def study(
         written = _study_figures(result, out_dir, boundary_lambda, n_jobs, scheduler, show_progress, quiet)
     except KeyboardInterrupt:
         if progress.total:
-            saved = f"{progress.done} of {progress.total} fits are saved in {out_dir / ln_study.RESULTS_FILE}"
+            saved = f"{progress.done} of {progress.total} fits are saved in {out_dir / study_defaults.RESULTS_FILE}"
             error(f"interrupted: {saved}; run the same command again to finish the rest")
         else:
             error("interrupted before the first fit")
@@ -397,9 +397,9 @@ def study(
         return
     out.print(study_table(result, top))
     out.print(refit_line(result), highlight=False, soft_wrap=True)
-    recorded = f"{ln_study.RESULTS_FILE} ({len(result.records)} fits"
+    recorded = f"{study_defaults.RESULTS_FILE} ({len(result.records)} fits"
     recorded += f", {progress.skipped} of them from an earlier run)" if progress.skipped else ")"
-    names = [recorded, ln_study.SUMMARY_FILE, *written]
+    names = [recorded, study_defaults.SUMMARY_FILE, *written]
     out.print(f"wrote {', '.join(names)} in {out_dir}", highlight=False, soft_wrap=True)
 
 
@@ -413,7 +413,7 @@ def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, sh
     figures = []
     if data.X_train.shape[1] == 2:
         with StudyProgressBar(show_progress, label="boundaries") as progress:
-            fits = ln_study.fit_architectures(
+            fits = ln.study.fit_architectures(
                 result, boundary_lambda, n_jobs=n_jobs, scheduler=scheduler, callback=progress
             )
         figures.append(("boundaries", lambda: plotting.plot_study_boundaries(fits, data.X_train, data.y_train)))

@@ -64,7 +64,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "labels", "layers",
     "losses", "network", "optimize", "packing", "persistence", "plotting", "preprocessing", "runner", "study",
-    "threads", "training", "validation",
+    "study_defaults", "threads", "training", "validation",
 }  # fmt: skip
 
 __all__ = [

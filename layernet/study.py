@@ -81,24 +81,20 @@ __all__ = [
     "fit_seed",
 ]
 
-# -- the study's defaults and file names, in one place (the CLI reads them from here) ----------
-
-#: Numbers of hidden layers tried by default.
-DEFAULT_DEPTHS = (1, 2, 3)
-#: Units per hidden layer tried by default.
-DEFAULT_WIDTHS = (1, 2, 3, 5, 10, 20, 50)
-#: Regularization strengths tried by default (the course's lambda).
-DEFAULT_LAMBDAS = (0.0, 1e-3, 1e-1, 1.0)
-#: Cross-validation folds.
-DEFAULT_FOLDS = 5
-#: Fraction held out as the test set when the configuration holds out none.
-DEFAULT_TEST_SIZE = 0.3
-
-RESULTS_FILE = "results.csv"
-SETTINGS_FILE = "study.json"
-SUMMARY_FILE = "summary.json"
-FORMAT = "layernet-study"
-FORMAT_VERSION = 1
+# The study's defaults and file names live in study_defaults (no numpy), so the command line can
+# show them in --help without importing this module.
+from .study_defaults import (  # noqa: E402
+    DEFAULT_DEPTHS,
+    DEFAULT_FOLDS,
+    DEFAULT_LAMBDAS,
+    DEFAULT_TEST_SIZE,
+    DEFAULT_WIDTHS,
+    FORMAT,
+    FORMAT_VERSION,
+    RESULTS_FILE,
+    SETTINGS_FILE,
+    SUMMARY_FILE,
+)
 
 #: The columns of ``results.csv``, one row per fit; ``lambda`` is the record's ``lambda_``.
 RECORD_COLUMNS = (
