@@ -365,10 +365,15 @@ class Network:
 
     def forward(self, X, theta=None) -> np.ndarray:
         """The output layer's activations for ``X`` (n_samples, n_features), a new array."""
+        return self._outputs(X, theta)[1]
+
+    def _outputs(self, X, theta=None) -> tuple[np.ndarray, np.ndarray]:
+        """The output layer's pre-activations and activations, new row-major arrays."""
         X = self._inputs(X)
         work = self._load(theta, len(X))
         work.set_inputs(X)
-        return self._forward(work)[1].copy()  # row-major, a new array
+        z, a = self._forward(work)
+        return np.array(z, order="C"), np.array(a, order="C")
 
     def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
         """The course's regularized cost ``J`` at ``theta`` (None: the network's own)."""
@@ -445,19 +450,25 @@ class Network:
                 f"predict_proba needs a sigmoid or softmax output layer, this one is {name!r}; "
                 "use forward() for the raw outputs"
             )
-        a = self.forward(X)
+        z, a = self._outputs(X)
+        if name == "softmax":
+            return a
+        # From z, not a: the sigmoid as 0.5 * (1 + tanh(z / 2)) rounds to exactly 0 below
+        # z ~ -38, while exp(-log(1 + e^-z)) keeps its relative precision down to ~1e-308.
+        p = np.exp(-np.logaddexp(0.0, -z))
         if self.n_outputs == 1:
-            return np.hstack([1.0 - a, a])
-        if name == "sigmoid":
-            total = a.sum(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                a = np.where(total > 0, a / total, 1.0 / a.shape[1])
-        return a
+            return np.hstack([np.exp(-np.logaddexp(0.0, z)), p])
+        total = p.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, p / total, 1.0 / p.shape[1])
 
     def predict(self, X) -> np.ndarray:
         """The predicted label of each row of ``X``: the most active output unit's class."""
-        a = self.forward(X)
-        if self.n_outputs == 1:
+        z, a = self._outputs(X)
+        if self.output_activation.name in ("sigmoid", "softmax"):
+            # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
+            index = (z[:, 0] >= 0.0).astype(np.intp) if self.n_outputs == 1 else np.argmax(z, axis=1)
+        elif self.n_outputs == 1:
             index = (a[:, 0] >= 0.5).astype(np.intp)
         else:
             index = np.argmax(a, axis=1)

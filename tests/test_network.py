@@ -261,3 +261,17 @@ def test_evaluation_input_errors(rng):
         net.cost_and_grad(np.zeros(5), X, Y)
     with pytest.raises(ValueError, match="must be 2-D"):
         net.predict(np.zeros(2))
+
+
+def test_saturated_sigmoid_outputs_keep_tiny_probabilities():
+    # Output z = -50 and -60: the tanh-form sigmoid rounds both to 0; probabilities must not.
+    net = ln.Network([1, 2])
+    net.theta = np.array([-50.0, 0.0, -60.0, 0.0])
+    proba = net.predict_proba(np.zeros((1, 1)))
+    assert np.all(proba > 0)
+    np.testing.assert_allclose(proba[0], [np.exp(10) / (1 + np.exp(10)), 1 / (1 + np.exp(10))], rtol=1e-12)
+    assert net.predict(np.zeros((1, 1)))[0] == 0  # z ranks the units, no tie at a = 0
+    single = ln.Network([1, 1])
+    single.theta = np.array([-50.0, 0.0])
+    p = single.predict_proba(np.zeros((1, 1)))
+    assert p[0, 1] == pytest.approx(np.exp(-50), rel=1e-12) and p[0, 0] == 1.0
