@@ -204,6 +204,14 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def results_table(title: str, columns, left=()) -> Table:
+    """A rich table with these columns, right-aligned but for those named in ``left``."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="left" if column in left else "right")
+    return table
+
+
 def fmt_time(seconds) -> str:
     if seconds is None:
         return "—"
@@ -270,18 +278,20 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "blog_ratio_vs_sklearn": times["blog"] / times["scikit-learn"],
             }
         )
-    table = Table(title="One cost+gradient evaluation (median per distinct point)", title_justify="left")
-    for column in (
-        "problem",
-        "samples",
-        "threads",
-        "layernet",
-        "scikit-learn",
-        "blog",
-        "layernet / sklearn",
-        "blog / sklearn",
-    ):
-        table.add_column(column, justify="left" if column == "problem" else "right")
+    table = results_table(
+        "One cost+gradient evaluation (median per distinct point)",
+        (
+            "problem",
+            "samples",
+            "threads",
+            "layernet",
+            "scikit-learn",
+            "blog",
+            "layernet / sklearn",
+            "blog / sklearn",
+        ),
+        left=("problem",),
+    )
     for r in rows:
         table.add_row(
             f"{r['problem']} {r['label']}",
@@ -345,19 +355,21 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "load_average": load,
             }
         )
-    table = Table(title="Threads: one evaluation on 1 and on 2 threads", title_justify="left")
-    for column in (
-        "problem",
-        "multiply-adds",
-        "1 thread",
-        "2 threads (layernet)",
-        "speed-up",
-        "2 BLAS threads",
-        "speed-up",
-        "load average",
-        "rule picks",
-    ):
-        table.add_column(column, justify="left" if column == "problem" else "right")
+    table = results_table(
+        "Threads: one evaluation on 1 and on 2 threads",
+        (
+            "problem",
+            "multiply-adds",
+            "1 thread",
+            "2 threads (layernet)",
+            "speed-up",
+            "2 BLAS threads",
+            "speed-up",
+            "load average",
+            "rule picks",
+        ),
+        left=("problem",),
+    )
     for r in rows:
         table.add_row(
             f"{r['problem']} {r['label']}",
@@ -455,19 +467,19 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
             "fraction_of_gemm": gemm / times["layernet"],
         }
     result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
-    table = Table(
-        title=f"P3 arithmetic rate ({flops / 1e9:.2f} GFLOP per evaluation, {threads} thread(s))", title_justify="left"
+    table = results_table(
+        f"P3 arithmetic rate ({flops / 1e9:.2f} GFLOP per evaluation, {threads} thread(s))",
+        (
+            "dtype",
+            "layernet evaluation",
+            "layernet GFLOP/s",
+            "GEMM only, rows",
+            "GEMM only, columns",
+            "GEMM GFLOP/s (faster)",
+            "fraction of GEMM rate",
+        ),
+        left=(),
     )
-    for column in (
-        "dtype",
-        "layernet evaluation",
-        "layernet GFLOP/s",
-        "GEMM only, rows",
-        "GEMM only, columns",
-        "GEMM GFLOP/s (faster)",
-        "fraction of GEMM rate",
-    ):
-        table.add_column(column, justify="right")
     for dtype in ("float64", "float32"):
         r = result[dtype]
         table.add_row(
@@ -572,19 +584,21 @@ def section_training(settings: Settings) -> list[dict]:
                     "skipped": "torch is not installed (optional: pip install torch)",
                 }
             )
-    table = Table(title="Whole training (median time)", title_justify="left")
-    for column in (
-        "task",
-        "contender",
-        "time",
-        "iterations",
-        "evaluations",
-        "final cost",
-        "accuracy",
-        "threads",
-        "status",
-    ):
-        table.add_column(column, justify="left" if column in ("task", "contender", "status") else "right")
+    table = results_table(
+        "Whole training (median time)",
+        (
+            "task",
+            "contender",
+            "time",
+            "iterations",
+            "evaluations",
+            "final cost",
+            "accuracy",
+            "threads",
+            "status",
+        ),
+        left=("task", "contender", "status"),
+    )
     for r in rows:
         if "skipped" in r:
             table.add_row(r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"])
@@ -649,11 +663,11 @@ def section_memory(settings: Settings, p3: Problem) -> dict:
     info["workspace_bytes"] = (
         8 * m * ((p3.sizes[0] + 1) + (hidden + len(p3.sizes) - 2) + 2 * p3.sizes[-1] + 3 * max(p3.sizes[1:]))
     )
-    table = Table(
-        title=f"Peak memory of a P3 fit ({info['evaluations']} evaluations, in a fresh process)", title_justify="left"
+    table = results_table(
+        f"Peak memory of a P3 fit ({info['evaluations']} evaluations, in a fresh process)",
+        ("what", "MiB"),
+        left=("what",),
     )
-    for column in ("what", "MiB"):
-        table.add_column(column, justify="left" if column == "what" else "right")
     mib = 2**20
     table.add_row("training data X (float64)", f"{info['data_bytes'] / mib:.1f}")
     table.add_row("layernet work buffers (computed)", f"{info['workspace_bytes'] / mib:.1f}")
@@ -726,9 +740,7 @@ def target_values(report: dict) -> dict:
 def section_targets(report: dict) -> list[dict]:
     values = target_values(report)
     rows = []
-    table = Table(title="Targets (issue 6)", title_justify="left")
-    for column in ("target", "limit", "measured", "met"):
-        table.add_column(column, justify="left" if column == "target" else "right")
+    table = results_table("Targets (issue 6)", ("target", "limit", "measured", "met"), left=("target",))
     for key, description, limit, kind in TARGETS:
         value = values.get(key)
         met = None if value is None else (value <= limit if kind == "max" else value >= limit)
