@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
-from .optimize import METHODS, IterationInfo, minimize
+from .optimize import METHODS, IterationInfo, OptimizeOutcome, minimize
 from .threads import blas_threads, check_threads, choose_threads
 from .validation import check_features, check_lambda, check_positive_int
 
@@ -19,13 +19,14 @@ __all__ = ["TrainResult", "train"]
 
 
 @dataclass
-class TrainResult:
+class TrainResult(OptimizeOutcome):
     """How a training run went; every method fills the same fields.
 
     Attributes
     ----------
     theta : ndarray of shape (n_params,)
-        The final parameters (a copy; the network holds them too).
+        The final parameters (a copy; the network holds them too). Also ``x``, as the
+        optimizer calls it.
     cost : float
         The regularized cost at ``theta``.
     iterations, evaluations : int
@@ -39,27 +40,23 @@ class TrainResult:
         The cost and the gradient's Euclidean norm after every iteration.
     seconds : float
         Wall time of the optimization.
+    max_iter : int
+        The iteration limit in force (the optimizer's default when none was given).
+    initial_cost : float
+        The cost at the starting point.
+    method : str
+    lambda_ : float
     threads : int
         The threads the run used (each with a single-threaded BLAS).
     """
 
-    theta: np.ndarray
-    cost: float
-    iterations: int
-    evaluations: int
-    status: str
-    message: str
-    method: str
-    lambda_: float
-    cost_history: list[float] = field(default_factory=list)
-    grad_norm_history: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    initial_cost: float = math.nan
+    method: str = "cg"
+    lambda_: float = 0.0
     threads: int = 1
 
     @property
-    def converged(self) -> bool:
-        return self.status == "converged"
+    def theta(self) -> np.ndarray:
+        return self.x
 
     @property
     def interrupted(self) -> bool:
@@ -191,20 +188,7 @@ def train(
         raise
     np.copyto(net.theta, outcome.x)
     net.classes_ = classes
-    result = TrainResult(
-        theta=net.theta.copy(),
-        cost=outcome.cost,
-        iterations=outcome.iterations,
-        evaluations=outcome.evaluations,
-        status=outcome.status,
-        message=outcome.message,
-        method=method,
-        lambda_=lambda_,
-        cost_history=outcome.cost_history,
-        grad_norm_history=outcome.grad_norm_history,
-        seconds=outcome.seconds,
-        initial_cost=outcome.initial_cost,
-        threads=threads,
-    )
+    outcome.x = net.theta.copy()
+    result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)
     net.training_summary = result.summary()
     return result
