@@ -11,7 +11,7 @@ large enough it divides each evaluation's samples among its own threads instead 
 when the products dominate (many samples times wide layers), and only on cores that other
 processes leave idle: a thread that has to share its core makes the others wait for it. The rule
 and its threshold come from the 1-vs-2-thread measurements in ``benchmarks/run.py`` (section
-"threads"); ``docs/performance.md`` shows them.
+"threads"); the README's Performance section shows them.
 
 threadpoolctl, already a scikit-learn dependency, is imported only when a run limits threads,
 so ``import layernet`` stays light.
