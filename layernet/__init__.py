@@ -11,10 +11,9 @@ The public names load on first use (PEP 562), so ``import layernet`` -- and ``la
 submodules load the same way.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import TYPE_CHECKING
+# Imported under private names: ``dir(layernet)`` shows the public API and nothing else.
+import importlib as _importlib
+import typing as _typing
 
 __version__ = "0.1.0"
 
@@ -28,6 +27,7 @@ _EXPORTS = {
     "NetworkConfig": "config",
     "RunConfig": "config",
     "TrainingConfig": "config",
+    "TrainOptions": "options",
     "ConfigError": "errors",
     "DataError": "errors",
     "LayerNetError": "errors",
@@ -63,8 +63,8 @@ _EXPORTS = {
 # Submodules reachable as attributes (ln.study.run(...), ln.plotting....) without an import.
 _SUBMODULES = {
     "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "labels", "layers",
-    "losses", "network", "optimize", "packing", "persistence", "plotting", "preprocessing", "runner", "study",
-    "study_defaults", "threads", "training", "validation",
+    "losses", "network", "optimize", "options", "packing", "persistence", "plotting", "preprocessing", "runner",
+    "study", "study_defaults", "threads", "training", "validation",
 }  # fmt: skip
 
 __all__ = [
@@ -106,15 +106,16 @@ __all__ = [
     "study",
     "train",
     "TrainingConfig",
+    "TrainOptions",
     "TrainResult",
 ]
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        value = getattr(_importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     elif name in _SUBMODULES:
-        value = import_module(f".{name}", __name__)
+        value = _importlib.import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module 'layernet' has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip this function
@@ -125,7 +126,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | _SUBMODULES)
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+if _typing.TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from . import study
     from .activations import Activation, available_activations, get_activation, register_activation
     from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
@@ -136,6 +137,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .layers import Layer
     from .network import Network
     from .optimize import METHODS, IterationInfo
+    from .options import TrainOptions
     from .packing import ParameterPacker
     from .persistence import load, save
     from .plotting import plot_cost_history, plot_decision_boundary, save_figure

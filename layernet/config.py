@@ -7,69 +7,93 @@ out of range raises :class:`~layernet.ConfigError` naming the field and what it 
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import json
-import math
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ._checks import check_bool, check_int, check_str
 from .activations import get_activation
 from .datasets import SOURCES
 from .errors import ConfigError, LayerNetError
-from .optimize import METHODS
+from .options import Declared, TrainOptions, choice, integer, option, real, seed_check, unknown_key_message
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["DataConfig", "NetworkConfig", "TrainingConfig", "RunConfig", "reference_toml"]
+__all__ = ["DataConfig", "NetworkConfig", "TrainingConfig", "TrainOptions", "RunConfig", "reference_toml"]
+
+
+def _activation(value, name, error=ConfigError):
+    if not isinstance(value, str):
+        raise error(f"{name} must be an activation name, got {value!r}")
+    try:
+        get_activation(value)
+    except LayerNetError as failure:
+        raise error(f"{name}: {failure}") from None
+    return value
+
+
+def _hidden(value, name, error=ConfigError):
+    if isinstance(value, (list, tuple)):
+        return tuple(_activation(item, f"{name}[{i}]", error) for i, item in enumerate(value))
+    return _activation(value, name, error)
+
+
+def _layers(value, name, error=ConfigError):
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise error(f"{name} must be a list of at least two layer sizes (inputs, ..., outputs), got {value!r}")
+    return tuple(check_int(size, f"{name}[{i}]", low=1, error=error) for i, size in enumerate(value))
+
+
+def _label(value, name, error=ConfigError):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise error(f"{name} must be a column name or index, got {value!r}")
+    return value
+
+
+def _path(value, name, error=ConfigError):
+    return check_str(value, name, none=True, error=error)
+
+
+def _flag(value, name, error=ConfigError):
+    return check_bool(value, name, error=error)
 
 
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(Declared):
     """``[data]``: where the samples come from and how they are split and scaled."""
 
-    source: str = "moons"
-    n_samples: int = 200
-    noise: float = 0.2
-    n_features: int = 2
-    n_classes: int = 2
-    path: str | None = None
-    label: int | str = -1
-    test_size: float = 0.0
-    scale: bool = False
-    seed: int | None = None
+    source: str = option("moons", choice(SOURCES), f"where the samples come from: {', '.join(SOURCES)}")
+    n_samples: int = option(200, integer(2), "samples to generate (generated sources only)")
+    noise: float = option(0.2, real(0.0), "moons and circles noise; blobs cluster spread")
+    n_features: int = option(2, integer(1), "features to generate (blobs, classification)")
+    n_classes: int = option(2, integer(2), "classes to generate (blobs, classification)")
+    path: str | None = option(None, _path, "the CSV file (source csv), relative to the config file")
+    label: int | str = option(-1, _label, "the CSV's label column, by header name or index (default: the last)")
+    test_size: float = option(0.0, real(0.0, 1.0, high_open=True), "fraction held out as a test set")
+    scale: bool = option(False, _flag, "standardize the features (fitted on the training part)")
+    seed: int | None = option(None, seed_check, "the data's own random stream (default: the run's)")
 
 
 @dataclass(frozen=True)
-class NetworkConfig:
+class NetworkConfig(Declared):
     """``[network]``: layer sizes and activations."""
 
-    layers: tuple[int, ...] = (2, 3, 2)
-    hidden: str | tuple[str, ...] = "sigmoid"
-    output: str = "sigmoid"
+    layers: tuple[int, ...] = option((2, 3, 2), _layers, "input size, hidden sizes..., output size")
+    hidden: str | tuple[str, ...] = option(
+        "sigmoid", _hidden, "the hidden layers' activation, or a list of one per hidden layer"
+    )
+    output: str = option("sigmoid", _activation, "the output activation: sigmoid, softmax or identity")
 
 
-@dataclass(frozen=True)
-class TrainingConfig:
-    """``[training]``: the optimizer and the cost's regularization."""
+#: The ``[training]`` table is the training options themselves.
+TrainingConfig = TrainOptions
 
-    method: str = "cg"
-    lambda_: float = 0.0
-    max_iter: int | None = None
-    tol: float | None = None
-    learning_rate: float = 1.0
-    momentum: float = 0.0
-    seed: int | None = None
-
-
-# TOML key -> dataclass field, where they differ.
-_TOML_NAMES = {"lambda": "lambda_"}
-_FIELD_NAMES = {value: key for key, value in _TOML_NAMES.items()}
+_SECTIONS = {"data": DataConfig, "network": NetworkConfig, "training": TrainOptions}
 
 
 @dataclass(frozen=True)
@@ -87,7 +111,7 @@ class RunConfig:
 
     data: DataConfig = field(default_factory=DataConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
+    training: TrainOptions = field(default_factory=TrainOptions)
     seed: int | None = None
     source: str | None = None  # the file it was read from, for messages
 
@@ -126,14 +150,11 @@ class RunConfig:
         where = f"{source}: " if source else ""
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}a run configuration must be a table, got {type(raw).__name__}")
-        _check_keys(raw, {"seed", "data", "network", "training"}, "the top level", where)
-        sections = {}
-        for name, kind in (("data", DataConfig), ("network", NetworkConfig), ("training", TrainingConfig)):
-            table = raw.get(name, {})
-            if not isinstance(table, dict):
-                raise ConfigError(f"{where}[{name}] must be a table, got {table!r}")
-            sections[name] = _build(kind, table, name, where)
-        seed = _optional_seed(raw.get("seed"), "seed", where)
+        for key in raw:
+            if key != "seed" and key not in _SECTIONS:
+                raise ConfigError(f"{where}{unknown_key_message(key, ['seed', *_SECTIONS], 'the top level')}")
+        sections = {name: kind.from_table(raw.get(name, {}), name, where) for name, kind in _SECTIONS.items()}
+        seed = seed_check(raw.get("seed"), f"{where}seed", ConfigError)
         config = cls(sections["data"], sections["network"], sections["training"], seed, source)
         config._check_consistency(where)
         return config
@@ -143,14 +164,8 @@ class RunConfig:
     def to_dict(self) -> dict:
         """The configuration as a nested dict shaped like the TOML file (unset values left out)."""
         out: dict = {} if self.seed is None else {"seed": self.seed}
-        for name in ("data", "network", "training"):
-            table = {}
-            for item in dataclasses.fields(getattr(self, name)):
-                value = getattr(getattr(self, name), item.name)
-                if value is None:
-                    continue
-                table[_FIELD_NAMES.get(item.name, item.name)] = list(value) if isinstance(value, tuple) else value
-            out[name] = table
+        for name in _SECTIONS:
+            out[name] = getattr(self, name).to_table()
         return out
 
     def to_toml(self) -> str:
@@ -183,135 +198,6 @@ class RunConfig:
             )
         if data.source == "csv" and data.path is None:
             raise ConfigError(f"{where}data.path is required when data.source is 'csv'")
-
-
-# -- field validation ------------------------------------------------------------------------
-
-
-def _build(kind, table: dict, section: str, where: str):
-    fields = {item.name: item for item in dataclasses.fields(kind)}
-    toml_keys = {_FIELD_NAMES.get(name, name) for name in fields}
-    _check_keys(table, toml_keys, f"[{section}]", where)
-    values = {}
-    for key, value in table.items():
-        name = _TOML_NAMES.get(key, key)
-        values[name] = _CHECKS[(section, name)](value, f"{section}.{key}", where)
-    return kind(**values)
-
-
-def _check_keys(table: dict, allowed: set, place: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"{where}unknown key {key!r} in {place}{hint}; known keys: {', '.join(sorted(allowed))}")
-
-
-def _fail(where: str, name: str, expected: str, value) -> ConfigError:
-    return ConfigError(f"{where}{name} must be {expected}, got {value!r}")
-
-
-def _int(low: int, high: int | None = None):
-    def check(value, name, where):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-            span = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
-            raise _fail(where, name, span, value)
-        return value
-
-    return check
-
-
-def _number(low: float, high: float | None = None, *, low_open: bool = False, high_open: bool = True):
-    def check(value, name, where):
-        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-        if ok:
-            ok = (value > low if low_open else value >= low) and (
-                high is None or (value < high if high_open else value <= high)
-            )
-        if not ok:
-            left = "(" if low_open else "["
-            right = "inf)" if high is None else (f"{high:g})" if high_open else f"{high:g}]")
-            raise _fail(where, name, f"a number in {left}{low:g}, {right}", value)
-        return float(value)
-
-    return check
-
-
-def _choice(options):
-    def check(value, name, where):
-        if value not in options:
-            raise _fail(where, name, f"one of {', '.join(map(repr, options))}", value)
-        return value
-
-    return check
-
-
-def _activation(value, name, where):
-    if not isinstance(value, str):
-        raise _fail(where, name, "an activation name", value)
-    try:
-        get_activation(value)
-    except LayerNetError as error:
-        raise ConfigError(f"{where}{name}: {error}") from None
-    return value
-
-
-def _hidden(value, name, where):
-    if isinstance(value, list):
-        return tuple(_activation(item, f"{name}[{i}]", where) for i, item in enumerate(value))
-    return _activation(value, name, where)
-
-
-def _layers(value, name, where):
-    if not isinstance(value, list) or len(value) < 2:
-        raise _fail(where, name, "a list of at least two layer sizes (inputs, ..., outputs)", value)
-    return tuple(_int(1)(size, f"{name}[{i}]", where) for i, size in enumerate(value))
-
-
-def _bool(value, name, where):
-    if not isinstance(value, bool):
-        raise _fail(where, name, "true or false", value)
-    return value
-
-
-def _string(value, name, where):
-    if not isinstance(value, str) or not value:
-        raise _fail(where, name, "a non-empty string", value)
-    return value
-
-
-def _label(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _fail(where, name, "a column name or index", value)
-    return value
-
-
-def _optional_seed(value, name, where):
-    return None if value is None else _int(0, 2**32 - 1)(value, name, where)
-
-
-_CHECKS = {
-    ("data", "source"): _choice(SOURCES),
-    ("data", "n_samples"): _int(2),
-    ("data", "noise"): _number(0.0),
-    ("data", "n_features"): _int(1),
-    ("data", "n_classes"): _int(2),
-    ("data", "path"): _string,
-    ("data", "label"): _label,
-    ("data", "test_size"): _number(0.0, 1.0),
-    ("data", "scale"): _bool,
-    ("data", "seed"): _optional_seed,
-    ("network", "layers"): _layers,
-    ("network", "hidden"): _hidden,
-    ("network", "output"): _activation,
-    ("training", "method"): _choice(METHODS),
-    ("training", "lambda_"): _number(0.0),
-    ("training", "max_iter"): _int(1),
-    ("training", "tol"): _number(0.0, low_open=True),
-    ("training", "learning_rate"): _number(0.0, low_open=True),
-    ("training", "momentum"): _number(0.0, 1.0),
-    ("training", "seed"): _optional_seed,
-}
 
 
 def _toml_value(value) -> str:

@@ -12,9 +12,9 @@ This module imports scikit-learn; ``import layernet`` does not import it, and
 
 from __future__ import annotations
 
-import math
 import warnings
-from numbers import Integral, Real
+from dataclasses import fields
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .errors import DataError, LayerNetError
 from .layers import Layer
 from .network import Network
-from .optimize import METHODS
+from .options import TrainOptions
 from .training import train
 
 __all__ = ["LayerNetClassifier"]
@@ -81,6 +81,9 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default None
         Draws the initial weights (the course's uniform ``+-sqrt(6) / sqrt(n_in + n_out)``).
         Pass an int for the same network on every fit.
+    options : TrainOptions, dict or None, default None
+        Any other :class:`~layernet.TrainOptions` field (``threads``, and options added later);
+        the fields above are set by their own parameters, so ``options`` may not repeat them.
 
     Attributes
     ----------
@@ -159,6 +162,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=1.0,
         momentum=0.0,
         random_state=None,
+        options=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -170,6 +174,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.random_state = random_state
+        self.options = options
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -222,18 +227,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             output=self.output,
         )
         net.init(rng=check_random_state(self.random_state))
-        result = train(
-            net,
-            X,
-            y,
-            lambda_=settings["alpha"],
-            method=self.solver,
-            max_iter=settings["max_iter"],
-            tol=settings["tol"],
-            learning_rate=settings["learning_rate"],
-            momentum=settings["momentum"],
-            classes=classes,
-        )
+        result = train(net, X, y, settings["options"], classes=classes)
         if result.interrupted:
             raise KeyboardInterrupt(result.message)
         if result.status in ("max_iter", "max_evals", "diverged"):
@@ -347,28 +341,42 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             )
         if not (isinstance(self.output, str) and self.output in OUTPUTS):
             raise LayerNetError(f"{name}: output must be one of {', '.join(OUTPUTS)}, got {self.output!r}")
-        if not (isinstance(self.solver, str) and self.solver in METHODS):
-            raise LayerNetError(f"{name}: solver must be one of {', '.join(METHODS)}, got {self.solver!r}")
-        if self.max_iter is not None and (
-            isinstance(self.max_iter, bool) or not isinstance(self.max_iter, Integral) or self.max_iter < 1
-        ):
-            raise LayerNetError(f"{name}: max_iter must be an int >= 1 or None, got {self.max_iter!r}")
-        return {
-            "hidden": [int(n) for n in hidden],
-            "alpha": _number(self.alpha, "alpha", name, low=0.0),
-            "tol": None if self.tol is None else _number(self.tol, "tol", name, low=0.0, strict=True),
-            "learning_rate": _number(self.learning_rate, "learning_rate", name, low=0.0, strict=True),
-            "momentum": _number(self.momentum, "momentum", name, low=0.0, high=1.0),
-            "max_iter": None if self.max_iter is None else int(self.max_iter),
+        return {"hidden": [int(n) for n in hidden], "options": self._training_options()}
+
+    def _training_options(self) -> TrainOptions:
+        """The estimator's parameters as :class:`~layernet.TrainOptions`, each checked under its own name."""
+        name = type(self).__name__
+        extra = self.options
+        if isinstance(extra, TrainOptions):
+            extra = {item.name: getattr(extra, item.name) for item in fields(TrainOptions)}
+            extra = {
+                key: value for key, value in extra.items() if value != TrainOptions.__dataclass_fields__[key].default
+            }
+        elif extra is None:
+            extra = {}
+        elif not isinstance(extra, dict):
+            raise LayerNetError(f"{name}: options must be a TrainOptions, a dict or None, got {extra!r}")
+        taken = sorted(set(extra) & set(_AS_OPTIONS.values()))
+        if taken:
+            params = ", ".join(param for param, option in _AS_OPTIONS.items() if option in taken)
+            raise LayerNetError(f"{name}: options sets {', '.join(taken)}; set the estimator's own {params} instead")
+        checks = {item.name: item.metadata["check"] for item in fields(TrainOptions)}
+        values = {
+            option: checks[option](getattr(self, param), f"{name}: {param}") for param, option in _AS_OPTIONS.items()
         }
+        try:
+            return TrainOptions(**values, **extra)
+        except TypeError:
+            unknown = sorted(set(extra) - set(checks))
+            raise LayerNetError(f"{name}: options has unknown fields {unknown}; known: {sorted(checks)}") from None
 
 
-def _number(value, param: str, owner: str, low: float, strict: bool = False, high: float | None = None) -> float:
-    """``value`` as a float in range (``> low`` if strict, else ``>= low``; ``< high``), or raise."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise LayerNetError(f"{owner}: {param} must be a finite number, got {value!r}")
-    value = float(value)
-    if value < low or (strict and value == low) or (high is not None and value >= high):
-        bounds = f"{'>' if strict else '>='} {low:g}" + ("" if high is None else f" and < {high:g}")
-        raise LayerNetError(f"{owner}: {param} must be {bounds}, got {value!r}")
-    return value
+#: Estimator parameter -> the training option it sets (scikit-learn's names where they exist).
+_AS_OPTIONS = {
+    "alpha": "lambda_",
+    "solver": "method",
+    "max_iter": "max_iter",
+    "tol": "tol",
+    "learning_rate": "learning_rate",
+    "momentum": "momentum",
+}

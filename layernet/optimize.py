@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LayerNetError
+from .options import METHODS
 
 __all__ = ["METHODS", "IterationInfo", "Objective", "OptimizeOutcome", "minimize"]
 
-#: Method names accepted by :func:`minimize` and :func:`layernet.train`.
-METHODS = ("cg", "lbfgs", "bfgs", "gd")
 _SCIPY_NAMES = {"cg": "CG", "lbfgs": "L-BFGS-B", "bfgs": "BFGS"}
 DEFAULT_TOL = 1e-5
 DEFAULT_GD_MAX_ITER = 1000

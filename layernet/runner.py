@@ -101,7 +101,7 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     callback : callable, optional
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
     threads : int, optional
-        BLAS threads, passed to :func:`layernet.train` (default: chosen from the problem's size).
+        Overrides ``[training] threads`` (default: chosen from the problem's size).
     """
     seed = config.seed if config.seed is not None else fresh_seed()
     config = config.override({"seed": seed})
@@ -114,20 +114,8 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         # Fitted on the training part only; the network applies it to every X it is given.
         network.scaler = Scaler.fit(data.X_train)
     network.init(rng=stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed))
-    result = train(
-        network,
-        data.X_train,
-        data.y_train,
-        lambda_=train_cfg.lambda_,
-        method=train_cfg.method,
-        max_iter=train_cfg.max_iter,
-        tol=train_cfg.tol,
-        callback=callback,
-        learning_rate=train_cfg.learning_rate,
-        momentum=train_cfg.momentum,
-        classes=np.unique(data.dataset.y),
-        threads=threads,
-    )
+    options = train_cfg if threads is None else train_cfg.replace(threads=threads)
+    result = train(network, data.X_train, data.y_train, options, callback=callback, classes=np.unique(data.dataset.y))
     metrics = {
         "cost": result.cost,
         "train_accuracy": network.score(data.X_train, data.y_train),

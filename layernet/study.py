@@ -51,6 +51,7 @@ from .config import RunConfig
 from .errors import ConfigError, LayerNetError
 from .labels import infer_classes
 from .network import Network
+from .options import TrainOptions
 from .persistence import atomic_write, json_safe
 from .preprocessing import Scaler
 from .runner import RunData, fresh_seed, load_data
@@ -827,27 +828,18 @@ class _Spec:
     hidden: str
     output: str
     scale: bool
-    method: str
-    max_iter: int | None
-    tol: float | None
-    learning_rate: float
-    momentum: float
+    training: TrainOptions
     classes: np.ndarray
 
     @classmethod
     def from_config(cls, config: RunConfig, classes: np.ndarray) -> _Spec:
-        training = config.training
         return cls(
             config.network.layers[0],
             config.network.layers[-1],
             _hidden_activation(config),
             config.network.output,
             config.data.scale,
-            training.method,
-            training.max_iter,
-            training.tol,
-            training.learning_rate,
-            training.momentum,
+            config.training,
             classes,
         )
 
@@ -926,18 +918,7 @@ def _fit(task: _Task) -> _Outcome:
     if spec.scale:
         net.scaler = Scaler.fit(task.X_train)
     net.init(rng=np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=task.spawn_key)))
-    result = train(
-        net,
-        task.X_train,
-        task.y_train,
-        lambda_=task.lambda_,
-        method=spec.method,
-        max_iter=spec.max_iter,
-        tol=spec.tol,
-        learning_rate=spec.learning_rate,
-        momentum=spec.momentum,
-        classes=spec.classes,
-    )
+    result = train(net, task.X_train, task.y_train, spec.training, lambda_=task.lambda_, classes=spec.classes)
     train_accuracy = net.score(task.X_train, task.y_train)
     eval_accuracy = net.score(task.X_eval, task.y_eval) if len(task.y_eval) else None
     return _Outcome(

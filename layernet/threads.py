@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from .errors import LayerNetError
+from ._checks import check_int
 
 __all__ = [
     "MULTITHREAD_MIN_WORK",
@@ -95,11 +95,7 @@ def choose_threads(n_samples: int, sizes: Sequence[int]) -> int:
 
 def check_threads(threads) -> int | None:
     """``threads`` as a positive int, or None (choose automatically); raise otherwise."""
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise LayerNetError(f"threads must be a positive integer or None (automatic), got {threads!r}")
-    return threads
+    return check_int(threads, "threads", low=1, none=True)
 
 
 _POOLS: dict = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,9 +10,10 @@ import numpy as np
 from .errors import LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
-from .optimize import METHODS, IterationInfo, OptimizeOutcome, minimize
-from .threads import blas_threads, check_threads, choose_threads
-from .validation import check_features, check_lambda, check_positive_int
+from .optimize import IterationInfo, OptimizeOutcome, minimize
+from .options import TrainOptions
+from .threads import blas_threads, choose_threads
+from .validation import check_features
 
 __all__ = ["TrainResult", "train"]
 
@@ -81,49 +81,35 @@ def train(
     net: Network,
     X,
     y,
-    lambda_: float = 0.0,
-    method: str = "cg",
-    max_iter: int | None = None,
-    tol: float | None = None,
-    callback: Callable[[IterationInfo], object] | None = None,
+    options: TrainOptions | dict | None = None,
     *,
-    learning_rate: float = 1.0,
-    momentum: float = 0.0,
+    callback: Callable[[IterationInfo], object] | None = None,
     classes=None,
-    seed=None,
-    threads: int | None = None,
+    **settings,
 ) -> TrainResult:
     """Fit ``net`` to labelled data by minimizing the course's regularized cost.
 
     Parameters
     ----------
     net : Network
-        Trained from its current parameters; a network never initialized is first initialized
-        with ``seed``.
+        Trained from its current parameters -- drawn by :meth:`Network.init`, or assigned to
+        ``net.theta`` (a vector from the course's or the blog's code drops in). A network that
+        has neither is first initialized with the options' ``seed``.
     X : array of shape (n_samples, n_features)
     y : array of shape (n_samples,)
         Class labels of any kind (ints, strings); encoded one-hot in the order of ``classes``.
-    lambda_ : float, default 0
-        The course's regularization strength: ``lambda_ / (2 m) * sum(W**2)``, biases excluded.
-    method : {"cg", "lbfgs", "bfgs", "gd"}, default "cg"
-        See :func:`layernet.optimize.minimize`.
-    max_iter, tol : optional
-        Iteration limit and gradient tolerance (see :func:`layernet.optimize.minimize`).
+    options : TrainOptions or dict, optional
+        How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
+        ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
+        ``seed``).
     callback : callable, optional
         ``callback(info)`` after every iteration with ``info.iteration`` and ``info.cost``
         (an :class:`~layernet.optimize.IterationInfo`); returning ``True`` stops training.
-    learning_rate, momentum : float
-        For ``method="gd"`` only.
     classes : sequence, optional
         All the labels, in output-unit order, when ``y`` may not show every one of them.
-    seed : int, optional
-        Seeds the initialization of a network that has never been initialized.
-    threads : int, optional
-        Threads for the run. Default: chosen from the problem's size by
-        :func:`layernet.threads.choose_threads` -- one thread for small and medium problems,
-        every idle core once the matrix products dominate. Each evaluation then divides the
-        samples among the threads, and BLAS runs single-threaded in each (set for the run,
-        restored afterwards).
+    **settings
+        Any field of :class:`~layernet.TrainOptions` by name, applied over ``options``:
+        ``train(net, X, y, lambda_=1e-3, method="lbfgs")``.
 
     Returns
     -------
@@ -138,37 +124,26 @@ def train(
     Notes
     -----
     Ctrl-C during training does not raise: the result's status is "interrupted" and the network
-    holds the best parameters reached.
+    holds the best parameters reached. Threads: by default chosen from the problem's size by
+    :func:`layernet.threads.choose_threads` -- one thread for small and medium problems, every
+    idle core once the matrix products dominate; each evaluation then divides the samples among
+    the threads, with BLAS single-threaded in each (set for the run, restored afterwards).
     """
+    options = TrainOptions.coerce(options, settings)
     if not isinstance(net, Network):
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
     X = check_features(X, net.n_features, dtype=net.dtype)
     y = check_labels(y, len(X))
-    lambda_ = check_lambda(lambda_)
-    if method not in METHODS:
-        raise LayerNetError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
-    if max_iter is not None:
-        max_iter = check_positive_int(max_iter, "max_iter")
-    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
-        raise LayerNetError(f"tol must be a finite number > 0, got {tol!r}")
-    for name, value in (("learning_rate", learning_rate), ("momentum", momentum)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise LayerNetError(f"{name} must be a finite number, got {value!r}")
-    if learning_rate <= 0:
-        raise LayerNetError(f"learning_rate must be > 0, got {learning_rate!r}")
-    if not 0 <= momentum < 1:
-        raise LayerNetError(f"momentum must be in [0, 1), got {momentum!r}")
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
-    threads = check_threads(threads)
     classes = net._classes_for(y, classes)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
 
     if not net.initialized:
-        net.init(seed)
+        net.init(options.seed)
     theta0 = net.theta.copy()
-    if threads is None:
-        threads = choose_threads(len(X), net.sizes)
+    threads = options.threads or choose_threads(len(X), net.sizes)
+    method, lambda_ = options.method, options.lambda_
     try:
         with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
@@ -177,11 +152,11 @@ def train(
                 net.evaluator(X, Y, lambda_, workers=threads),
                 theta0,
                 method=method,
-                max_iter=max_iter,
-                tol=tol,
+                max_iter=options.max_iter,
+                tol=options.tol,
                 callback=callback,
-                learning_rate=learning_rate,
-                momentum=momentum,
+                learning_rate=options.learning_rate,
+                momentum=options.momentum,
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 
-from .errors import DataError, LayerNetError
+from ._checks import check_real
+from .errors import DataError
 
-__all__ = ["check_features", "check_lambda", "check_positive_int"]
+__all__ = ["check_features", "check_lambda"]
 
 
 def check_features(X, n_features: int | None = None, name: str = "X", dtype=np.float64) -> np.ndarray:
@@ -35,16 +33,4 @@ def check_features(X, n_features: int | None = None, name: str = "X", dtype=np.f
 
 def check_lambda(lambda_) -> float:
     """Return ``lambda_`` as a float, or raise if it is negative, non-finite or not a number."""
-    if isinstance(lambda_, bool) or not isinstance(lambda_, (Real, np.floating, np.integer)):
-        raise LayerNetError(f"lambda_ must be a non-negative number, got {lambda_!r}")
-    value = float(lambda_)
-    if not math.isfinite(value) or value < 0:
-        raise LayerNetError(f"lambda_ must be a finite number >= 0, got {lambda_!r}")
-    return value
-
-
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise LayerNetError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
+    return check_real(lambda_, "lambda_", low=0.0)

@@ -1,0 +1,112 @@
+"""One set of argument checks: each names the argument, states the range, and returns the value.
+
+Every public entry point (training, its options, the configuration, studies, the estimator, the
+packer) checks its scalar arguments with these, so a bad value gets the same message wherever it
+enters: ``max_iter must be an integer >= 1, got 0``. The checks raise ``error`` (a
+:class:`~layernet.LayerNetError` unless the caller asks for a subclass) and return the value
+normalized: numpy integers become ``int``, reals ``float``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from numbers import Integral, Real
+
+from .errors import LayerNetError
+
+__all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_str", "describe_range"]
+
+
+def describe_range(low=None, high=None, *, low_open: bool = False, high_open: bool = False) -> str:
+    """The range as words and brackets: ``>= 1``, ``> 0``, ``in [0, 1)``."""
+    if low is not None and high is not None:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        return f"in {left}{_number(low)}, {_number(high)}{right}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {_number(low)}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {_number(high)}"
+    return ""
+
+
+def _number(value) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def check_int(
+    value, name: str, *, low: int | None = None, high: int | None = None, none: bool = False, error=LayerNetError
+) -> int | None:
+    """``value`` as an ``int`` within ``[low, high]``; ``none=True`` also lets None through.
+
+    Booleans are refused (``True`` is not a count), and so are floats, even integral ones: a
+    ``max_iter`` of ``2.5`` or ``1e3`` is more likely a mistake than a wish.
+    """
+    if value is None and none:
+        return None
+    ok = isinstance(value, Integral) and not isinstance(value, bool)
+    if ok:
+        value = int(value)
+        ok = (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        span = describe_range(low, high)
+        raise error(f"{name} must be an integer{' ' + span if span else ''}{_or_none(none)}, got {value!r}")
+    return value
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    none: bool = False,
+    error=LayerNetError,
+) -> float | None:
+    """``value`` as a finite ``float`` within the range (open or closed at either end)."""
+    if value is None and none:
+        return None
+    ok = isinstance(value, Real) and not isinstance(value, bool)
+    if ok:
+        number = float(value)
+        ok = math.isfinite(number)
+        if ok and low is not None:
+            ok = number > low if low_open else number >= low
+        if ok and high is not None:
+            ok = number < high if high_open else number <= high
+    if not ok:
+        span = describe_range(low, high, low_open=low_open, high_open=high_open)
+        raise error(f"{name} must be a finite number{' ' + span if span else ''}{_or_none(none)}, got {value!r}")
+    return number + 0.0  # -0.0 becomes 0.0
+
+
+def check_choice(value, name: str, choices: Iterable, *, error=LayerNetError):
+    """``value`` if it is one of ``choices``; the message lists them."""
+    choices = tuple(choices)
+    if isinstance(value, str) or not isinstance(value, (list, dict, set)):
+        if value in choices:
+            return value
+    raise error(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def check_bool(value, name: str, *, error=LayerNetError) -> bool:
+    """``value`` if it is ``True`` or ``False`` (numpy booleans too), not any truthy object."""
+    # numpy's bool is recognized by name: this module stays importable without numpy.
+    if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
+        return bool(value)
+    raise error(f"{name} must be true or false, got {value!r}")
+
+
+def check_str(value, name: str, *, none: bool = False, error=LayerNetError) -> str | None:
+    """``value`` if it is a non-empty string."""
+    if value is None and none:
+        return None
+    if isinstance(value, str) and value:
+        return value
+    raise error(f"{name} must be a non-empty string{_or_none(none)}, got {value!r}")
+
+
+def _or_none(none: bool) -> str:
+    return " (or None)" if none else ""
