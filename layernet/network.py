@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .activations import Activation, get_activation, multiply_by_derivative
+from ._engine import Engine, Workspace
+from .activations import Activation, get_activation
 from .errors import DataError, LayerNetError
 from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
@@ -44,155 +45,6 @@ def _debug_init(rng, n_in: int, n_out: int) -> np.ndarray:
 
 #: Weight initializers by name; each is ``f(rng, n_in, n_out) -> (n_out, n_in + 1) array``.
 INITIALIZERS: dict[str, Initializer] = {"uniform": _uniform_init, "he": _he_init, "debug": _debug_init}
-
-
-class _Workspace:
-    """Buffers for one batch size, allocated once and reused by every evaluation.
-
-    Samples run along the columns: a layer's input is ``(n_in + 1, n_samples)`` with a row of
-    ones on top, the course's ``[1; a]``, kept in place from one evaluation to the next. So one
-    matrix product gives ``z = theta @ [1; a]`` bias included, one gives a layer's whole gradient
-    ``delta @ [1; a].T`` straight into its slot of the flat gradient, and every elementwise pass
-    runs over one contiguous block. Activations and the loss see ``(n_samples, n_units)`` views
-    (transposes) of these buffers, so their code is the same as for row-major arrays.
-
-    A hidden layer whose activation derives from ``a`` alone (sigmoid, tanh, relu, identity)
-    computes ``a`` in place over ``z``. Backprop ping-pongs between two delta buffers and works
-    derivatives and the loss in one scratch buffer, allocated on the first cost. After that an
-    evaluation allocates nothing that grows with ``n_samples``.
-    """
-
-    def __init__(self, layers: Sequence[Layer], packer: ParameterPacker, n_samples: int) -> None:
-        dtype = packer.dtype
-        m = self.n_samples = n_samples
-        self.layers = list(layers)
-        self.theta = packer.zeros()
-        self.grad = packer.zeros()
-        self.thetas = packer.unpack(self.theta)
-        self.W = [t[:, 1:] for t in self.thetas]
-        self.grads = packer.unpack(self.grad)
-        # 1 for a weight, 0 for a bias: the penalty skips the bias column.
-        self.weight_mask = packer.zeros()
-        for g in packer.unpack(self.weight_mask):
-            g[:, 1:] = 1.0
-        self.reg = packer.zeros()
-        self._reg_scale = None
-        self._scaled_mask = packer.zeros()
-
-        last = len(self.layers) - 1
-        self.inputs = []  # [1; X.T], then [1; a.T] of every hidden layer
-        for n in [self.layers[0].n_in] + [layer.n_out for layer in self.layers[:-1]]:
-            block = np.empty((n + 1, m), dtype=dtype)
-            block[0] = 1.0
-            self.inputs.append(block)
-        self.zT, self.aT = [], []
-        for index, layer in enumerate(self.layers):
-            if index < last:
-                aT = self.inputs[index + 1][1:]
-                zT = aT if not layer.activation.derivative_uses_z else np.empty_like(aT)
-            else:
-                zT, aT = np.empty((layer.n_out, m), dtype=dtype), np.empty((layer.n_out, m), dtype=dtype)
-            self.zT.append(zT)
-            self.aT.append(aT)
-        self.z = [zT.T for zT in self.zT]
-        self.a = [aT.T for aT in self.aT]
-        # Hidden layers' elementwise passes run over blocks of units small enough to stay in cache
-        # between one pass and the next (a layer's units are contiguous rows of its buffer).
-        self.blocks = [
-            _unit_blocks(layer.n_out, m) if index < last else [slice(None)] for index, layer in enumerate(self.layers)
-        ]
-        self.forward_views = [[(z[:, b], a[:, b]) for b in blocks] for z, a, blocks in zip(self.z, self.a, self.blocks)]
-        self.y: np.ndarray | None = None
-        self.deltaT: list[np.ndarray] | None = None
-        self.parts: list[_Part] = []
-        self.pool = None
-
-    def split(self, workers: int) -> None:
-        """Divide the samples among ``workers`` threads (see :class:`_Part`); 1 undoes it."""
-        self.backward_buffers()
-        workers = max(1, min(workers, self.n_samples))
-        if workers == 1:
-            self.parts, self.pool = [], None
-            return
-        from .threads import worker_pool
-
-        bounds = [round(i * self.n_samples / workers) for i in range(workers + 1)]
-        self.parts = [_Part(self, slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
-        self.pool = worker_pool(workers)
-
-    def set_inputs(self, X: np.ndarray, Y: np.ndarray | None = None) -> None:
-        """Copy the features (and targets) in, samples along the columns."""
-        np.copyto(self.inputs[0][1:], X.T)
-        if Y is not None:
-            if self.y is None:
-                self.y = np.empty((Y.shape[1], self.n_samples), dtype=self.theta.dtype).T
-            np.copyto(self.y, Y)
-
-    def backward_buffers(self) -> None:
-        """Allocate the delta and scratch buffers on the first cost."""
-        if self.deltaT is not None:
-            return
-        m, dtype = self.n_samples, self.theta.dtype
-        width = max(layer.n_out for layer in self.layers)
-        flats = [np.empty(width * m, dtype=dtype) for _ in range(3)]
-        # Layers l and l - 1 use different delta buffers; the scratch is used one layer at a time.
-        self.deltaT = [flats[i % 2][: layer.n_out * m].reshape(layer.n_out, m) for i, layer in enumerate(self.layers)]
-        self.delta = [d.T for d in self.deltaT]
-        self.scratch = [flats[2][: layer.n_out * m].reshape(layer.n_out, m).T for layer in self.layers]
-        self.backward_views = [
-            [(d[:, b], z[:, b], a[:, b], s[:, b]) for b in blocks]
-            for d, z, a, s, blocks in zip(self.delta, self.z, self.a, self.scratch, self.blocks)
-        ]
-
-    def regularizer(self, scale: float) -> np.ndarray:
-        """``scale * theta`` with the bias entries zeroed, in :attr:`reg`."""
-        if scale != self._reg_scale:
-            np.multiply(self.weight_mask, scale, out=self._scaled_mask)
-            self._reg_scale = scale
-        return np.multiply(self.theta, self._scaled_mask, out=self.reg)
-
-
-class _Part:
-    """One worker's share of a workspace: a range of samples (columns), views into its buffers.
-
-    Parts read the same parameters and write their own gradient; their losses and gradients add
-    up to the whole batch's. numpy releases the GIL in its products and elementwise loops, so
-    parts run in parallel threads, each with a single-threaded BLAS: both cores stay busy through
-    the products *and* the elementwise passes, where a multi-threaded BLAS leaves the passes on
-    one core and its idle threads spinning.
-    """
-
-    def __init__(self, work: _Workspace, columns: slice) -> None:
-        self.n_samples = columns.stop - columns.start
-        self.thetas, self.W = work.thetas, work.W
-        self.grad = np.zeros_like(work.grad)
-        self.grads = [self.grad[start:stop].reshape(t.shape) for t, start, stop in _offsets(work.thetas)]
-        self.inputs = [block[:, columns] for block in work.inputs]
-        self.zT = [zT[:, columns] for zT in work.zT]
-        self.aT = [aT[:, columns] for aT in work.aT]
-        self.z = [zT.T for zT in self.zT]
-        self.a = [aT.T for aT in self.aT]
-        self.deltaT = [d[:, columns] for d in work.deltaT]
-        self.delta = [d.T for d in self.deltaT]
-        self.scratch = [s[columns] for s in work.scratch]
-        self.y = None if work.y is None else work.y[columns]
-        last = len(work.layers) - 1
-        blocks = [
-            _unit_blocks(layer.n_out, self.n_samples) if index < last else [slice(None)]
-            for index, layer in enumerate(work.layers)
-        ]
-        self.forward_views = [[(z[:, b], a[:, b]) for b in bs] for z, a, bs in zip(self.z, self.a, blocks)]
-        self.backward_views = [
-            [(d[:, b], z[:, b], a[:, b], s[:, b]) for b in bs]
-            for d, z, a, s, bs in zip(self.delta, self.z, self.a, self.scratch, blocks)
-        ]
-
-
-def _offsets(thetas):
-    start = 0
-    for t in thetas:
-        yield t, start, start + t.size
-        start += t.size
 
 
 class Network:
@@ -256,7 +108,7 @@ class Network:
         self.initialized = False
         #: Filled by :func:`layernet.train` with how the network was trained.
         self.training_summary: dict = {}
-        self._workspaces: dict[int, _Workspace] = {}
+        self._engine = Engine(self.layers, self.loss, self.packer)
 
     # -- shape ---------------------------------------------------------------------------------
 
@@ -372,7 +224,7 @@ class Network:
         X = self._inputs(X)
         work = self._load(theta, len(X))
         work.set_inputs(X)
-        z, a = self._forward(work)
+        z, a = self._engine.forward(work)
         return np.array(z, order="C"), np.array(a, order="C")
 
     def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
@@ -407,7 +259,7 @@ class Network:
         lambda_ = check_lambda(lambda_)
         work = self._load(theta, len(X))
         work.set_inputs(X, Y)
-        J, grad = self._evaluate(work, lambda_, gradient)
+        J, grad = self._engine.evaluate(work, lambda_, gradient)
         return J, None if grad is None else grad.copy()
 
     def evaluator(
@@ -424,11 +276,11 @@ class Network:
         X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
-        work = _Workspace(self.layers, self.packer, len(X))
+        work = self._engine.workspace(len(X))
         work.set_inputs(X, Y)
         if workers > 1:
             work.split(workers)
-        evaluate, target = self._evaluate, work.theta
+        evaluate, target = self._engine.evaluate, work.theta
 
         def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             np.copyto(target, theta, casting="same_kind")
@@ -524,7 +376,7 @@ class Network:
         # restored network's layers would no longer see assignments to net.theta. Keep the flat
         # vector only (views are rebound on restore) and leave the scratch buffers behind.
         state = self.__dict__.copy()
-        state["_workspaces"] = {}
+        del state["_engine"]  # rebuilt on restore, without its buffers
         state["layers"] = [_detached(layer) for layer in self.layers]
         return state
 
@@ -532,6 +384,7 @@ class Network:
         self.__dict__.update(state)
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view
+        self._engine = Engine(self.layers, self.loss, self.packer)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -577,93 +430,11 @@ class Network:
             raise DataError("Y must be finite")
         return np.ascontiguousarray(Y)
 
-    def _buffers(self, n_samples: int) -> _Workspace:
-        work = self._workspaces.get(n_samples)
-        if work is None:
-            if len(self._workspaces) >= 2:  # keep the two most recent batch sizes (e.g. train and test)
-                del self._workspaces[next(iter(self._workspaces))]
-            work = self._workspaces[n_samples] = _Workspace(self.layers, self.packer, n_samples)
-        return work
-
-    def _load(self, theta, n_samples: int) -> _Workspace:
+    def _load(self, theta, n_samples: int) -> Workspace:
         """A workspace for ``n_samples`` rows holding ``theta`` (None: the network's own)."""
-        work = self._buffers(n_samples)
+        work = self._engine.cached(n_samples)
         np.copyto(work.theta, self._theta if theta is None else self._check_theta(theta))
         return work
-
-    def _forward(self, work: _Workspace):
-        for layer, theta, inputs, zT, views in zip(self.layers, work.thetas, work.inputs, work.zT, work.forward_views):
-            np.matmul(theta, inputs, out=zT)  # z.T = theta @ [1; a_prev.T]: bias included
-            forward = layer.activation.forward
-            for z, a in views:
-                result = forward(z, out=a)
-                if result is not a:  # an activation that ignored out=
-                    np.copyto(a, result)
-        return work.z[-1], work.a[-1]
-
-    def _evaluate(self, work: _Workspace, lambda_: float, gradient: bool = True):
-        """Cost and (if asked) gradient at ``work.theta``; the gradient is ``work.grad``, reused."""
-        m = work.n_samples
-        work.backward_buffers()
-        if work.parts:
-            # The other parts go to the pool; this thread computes the first one meanwhile.
-            pending = [work.pool.submit(self._data_terms, part, m, gradient) for part in work.parts[1:]]
-            shares = [self._data_terms(work.parts[0], m, gradient)] + [future.result() for future in pending]
-            loss = sum(share[0] for share in shares)
-            if gradient:
-                np.add(shares[0][1], shares[1][1], out=work.grad)
-                for share in shares[2:]:
-                    work.grad += share[1]
-        else:
-            loss = self._data_terms(work, m, gradient)[0]
-        J = loss / m
-        if lambda_:
-            # reg = (lambda/m) theta on the weights, 0 on the biases; the penalty is theta . reg / 2.
-            reg = work.regularizer(lambda_ / m)
-            J += 0.5 * float(np.vdot(work.theta, reg))
-        if not gradient:
-            return J, None
-        if lambda_:
-            work.grad += reg
-        return J, work.grad
-
-    def _data_terms(self, work, m: int, gradient: bool):
-        """The loss summed over ``work``'s samples and, if asked, its share of the gradient (the
-        mean's ``1/m`` included, no penalty) in ``work.grad``. ``work`` is a workspace or a part."""
-        z, a = self._forward(work)
-        last = len(self.layers) - 1
-        loss = self.loss.value(z, a, work.y, out=work.scratch[last])
-        if not gradient:
-            return loss, None
-        delta = work.delta[last]
-        result = self.loss.delta(z, a, work.y, self.output_activation, out=delta, scratch=work.scratch[last])
-        if result is not delta:
-            np.copyto(delta, result)
-        # The 1/m of the mean is folded into the output delta once; backprop is linear in it.
-        delta *= 1.0 / m
-        for index in range(last, -1, -1):
-            deltaT = work.deltaT[index]
-            # The layer's whole gradient, bias column included, in one product.
-            np.matmul(deltaT, work.inputs[index].T, out=work.grads[index])
-            if index:
-                below = index - 1
-                np.matmul(work.W[index].T, deltaT, out=work.deltaT[below])
-                activation = self.layers[below].activation
-                for delta, z, a, scratch in work.backward_views[below]:
-                    multiply_by_derivative(activation, delta, z, a, scratch)
-        return loss, work.grad
-
-
-#: Elements per block of a hidden layer's elementwise passes: 512 KiB of float64, cache-sized.
-_BLOCK_ELEMENTS = 1 << 16
-
-
-def _unit_blocks(n_units: int, n_samples: int) -> list[slice]:
-    """Slices of a layer's units, each about ``_BLOCK_ELEMENTS`` values over all samples."""
-    per_block = max(1, _BLOCK_ELEMENTS // n_samples)
-    if per_block >= n_units:
-        return [slice(None)]
-    return [slice(start, min(start + per_block, n_units)) for start in range(0, n_units, per_block)]
 
 
 def _detached(layer: Layer) -> Layer:

@@ -7,7 +7,7 @@ small and medium problems (the reference moons network, the digits networks) tha
 evaluation slower -- digits L-BFGS iterations were about 4x cheaper at one thread on a 2-core
 machine. So layernet always runs BLAS single-threaded during training, and when a problem is
 large enough it divides each evaluation's samples among its own threads instead (see
-``network._Part``): products and passes alike then use every core. Threads are only worth it
+``_engine.Part``): products and passes alike then use every core. Threads are only worth it
 when the products dominate (many samples times wide layers), and only on cores that other
 processes leave idle: a thread that has to share its core makes the others wait for it. The rule
 and its threshold come from the 1-vs-2-thread measurements in ``benchmarks/run.py`` (section
