@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int
 from .activations import Activation, get_activation
 from .errors import LayerNetError
 
@@ -36,22 +37,20 @@ class Layer:
     >>> layer.shape
     (3, 3)
 
-    A layer with extra behaviour, e.g. a fixed input scaling, subclasses and keeps the config:
+    A layer is a description, not code that runs: the network's engine evaluates all its layers
+    in one fused pass over the flat parameters, and a model file records each layer by its sizes
+    and activation name. So :class:`~layernet.Network` refuses subclasses of ``Layer``; what a
+    layer computes is changed through its activation -- a function with its derivative:
 
-    >>> class ScaledLayer(Layer):
-    ...     def __init__(self, n_in, n_out, activation="sigmoid", scale=1.0):
-    ...         super().__init__(n_in, n_out, activation)
-    ...         self.scale = scale
-    ...     def get_config(self):
-    ...         return {**super().get_config(), "scale": self.scale}
+    >>> import layernet as ln
+    >>> softsign = ln.Activation("softsign_doc", lambda z: z / (1 + abs(z)), lambda z: 1 / (1 + abs(z)) ** 2)
+    >>> Layer(2, 3, softsign).activation.name
+    'softsign_doc'
     """
 
     def __init__(self, n_in: int, n_out: int, activation: str | Activation = "sigmoid") -> None:
-        for label, value in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise LayerNetError(f"{label} must be a positive int, got {value!r}")
-        self.n_in = int(n_in)
-        self.n_out = int(n_out)
+        self.n_in = check_int(n_in, "n_in", low=1)
+        self.n_out = check_int(n_out, "n_out", low=1)
         self.activation = get_activation(activation)
         self.theta: np.ndarray | None = None
 

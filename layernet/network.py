@@ -164,7 +164,9 @@ class Network:
 
     @theta.setter
     def theta(self, value) -> None:
+        # Assigned parameters are the network's from now on: training starts from them.
         np.copyto(self._theta, self._check_theta(value))
+        self.initialized = True
 
     def __repr__(self) -> str:
         return f"Network({self.sizes}, activations={self.activations})"
@@ -449,6 +451,16 @@ def _build_layers(layers, hidden, output) -> list[Layer]:
         raise LayerNetError(f"layers must be a list of sizes or of Layer objects, got {layers!r}")
     layers = list(layers)
     if layers and all(isinstance(layer, Layer) for layer in layers):
+        for index, layer in enumerate(layers):
+            if type(layer) is not Layer:
+                # The engine evaluates every layer itself, fused over the flat parameters, and a
+                # model file records layers by size and activation: a subclass's methods would
+                # never run and it could not be loaded. Behaviour belongs in an Activation.
+                raise LayerNetError(
+                    f"layer {index} is a {type(layer).__name__}, a subclass of Layer; layernet builds networks "
+                    "from Layer itself. To change what a layer computes, give it an Activation of your own "
+                    "(see layernet.Activation and register_activation)"
+                )
         for index in range(1, len(layers)):
             if layers[index].n_in != layers[index - 1].n_out:
                 raise LayerNetError(

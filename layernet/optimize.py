@@ -82,6 +82,9 @@ class Objective:
         self.best_cost = math.inf
         #: The cost at the first point evaluated (the starting point).
         self.first_cost = math.nan
+        #: Evaluations whose cost or gradient was not finite, and whether the latest one was.
+        self.nonfinite = 0
+        self.last_finite = True
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         # The point's bytes are the cache key: one hash, not an array comparison per entry.
@@ -96,6 +99,8 @@ class Objective:
             cost, grad = self._fun_and_grad(x)
         cost = float(cost)
         self.evaluations += 1
+        self.last_finite = math.isfinite(cost) and bool(np.isfinite(grad).all())
+        self.nonfinite += not self.last_finite
         if self.evaluations == 1:
             self.first_cost = cost
         if len(self._recent) >= self._size:
@@ -164,6 +169,7 @@ def minimize(
     callback: Callable[[IterationInfo], object] | None = None,
     learning_rate: float = 1.0,
     momentum: float = 0.0,
+    resolution: float = float(np.finfo(np.float64).eps),
 ) -> OptimizeOutcome:
     """Minimize ``fun_and_grad`` from ``x0`` with one of :data:`METHODS`.
 
@@ -188,6 +194,10 @@ def minimize(
         Called with an :class:`IterationInfo` after every iteration; returning ``True`` stops.
     learning_rate, momentum : float
         Gradient descent only.
+    resolution : float, default float64's machine epsilon
+        The relative precision of the cost (``numpy.finfo(dtype).eps`` of the network). When
+        L-BFGS stops because the cost no longer decreases while the gradient is still above
+        ``tol`` at a coarse resolution (float32), the status is "precision_loss", not "converged".
 
     Returns
     -------
@@ -204,20 +214,44 @@ def minimize(
     start = time.perf_counter()
     recorder = _Recorder(objective, callback, max_iter, start)
     try:
-        if method == "gd":
+        cost0, grad0 = objective(x0)  # cached: the optimizer's own first evaluation is free
+        if not (math.isfinite(cost0) and np.isfinite(grad0).all()):
+            x, cost, status = x0, cost0, "diverged"
+            message = (
+                f"the cost or its gradient is not finite at the starting point (cost {cost0}): the features are "
+                "too large for this network; scale them (a Scaler, or [data] scale = true). Parameters unchanged"
+            )
+        elif method == "gd":
             x, cost, status, message = _gradient_descent(
                 objective, recorder, x0, max_iter, tol, learning_rate, momentum
             )
         else:
-            x, cost, status, message = _scipy(objective, recorder, x0, method, max_iter, tol)
+            # Far trial points can overflow inside scipy's own arithmetic (norms of huge gradients);
+            # the outcome is judged below, so numpy's warnings there are noise.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                x, cost, status, message = _scipy(objective, recorder, x0, method, max_iter, tol, resolution)
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (Ctrl-C); kept the best parameters reached"
         x, cost = objective.best_x, objective.best_cost
         if x is None:
             x, cost = x0, math.nan
-    if not (math.isfinite(cost) and np.isfinite(x).all()) and objective.best_x is not None:
+    ended_finite = math.isfinite(cost) and np.isfinite(x).all()
+    if (
+        status in ("precision_loss", "failed", "max_iter", "max_evals")
+        and objective.nonfinite
+        and (status in ("precision_loss", "failed") or not objective.last_finite)
+    ):
+        # scipy reports a line search that ran into overflow as precision loss (or keeps going
+        # to max_iter): the cause is divergence, and the user's remedy differs.
+        status = "diverged"
+        message = (
+            f"the cost became non-finite at {objective.nonfinite} trial point(s) (overflow: scale the features, "
+            f"or lower the learning rate); kept the best parameters reached (optimizer: {message})"
+        )
+    if not ended_finite and objective.best_x is not None:
         if status == "diverged":
-            message = f"{message}; kept the best parameters reached"
+            if "kept the best" not in message:
+                message = f"{message}; kept the best parameters reached"
         elif status != "interrupted":
             status = "diverged"
             message = f"the cost became non-finite ({message}); kept the best parameters reached"
@@ -237,7 +271,7 @@ def minimize(
     )
 
 
-def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol):
+def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol, resolution: float):
     from scipy.optimize import minimize as scipy_minimize
 
     gtol = DEFAULT_TOL if tol is None else float(tol)
@@ -259,7 +293,23 @@ def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter:
             callback=recorder.scipy_callback,
         )
     message = str(result.message)
-    return result.x, float(result.fun), _status(method, result, recorder, message), _explain(message)
+    status = _status(method, result, recorder, message)
+    if status == "converged" and method == "lbfgs" and resolution > 1e-12 and "REDUCTION" in message.upper():
+        largest = float(np.max(np.abs(objective(result.x)[1])))
+        if largest > gtol:
+            # At float32 precision the cost stops changing long before the gradient is small: the
+            # run did not converge to tol, it ran out of digits.
+            return (
+                result.x,
+                float(result.fun),
+                "precision_loss",
+                (
+                    f"stopped at the cost's precision ({resolution:.1e} relative): the cost no longer decreases "
+                    f"between L-BFGS steps, but the largest gradient component is {largest:.2g} > tol ({gtol:g}); "
+                    "train a float64 network to go further"
+                ),
+            )
+    return result.x, float(result.fun), status, _explain(message)
 
 
 def _status(method: str, result, recorder: _Recorder, message: str) -> str:

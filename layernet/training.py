@@ -32,8 +32,10 @@ class TrainResult(OptimizeOutcome):
     iterations, evaluations : int
         Optimizer iterations, and distinct cost-and-gradient evaluations.
     status : str
-        "converged", "max_iter", "max_evals", "precision_loss", "diverged", "stopped" or
-        "interrupted".
+        "converged", "max_iter", "max_evals", "precision_loss" (the cost cannot be lowered at its
+        precision), "diverged" (the cost became non-finite; the best finite parameters are kept,
+        or the starting ones when there were none), "stalled" (the gradient vanished at
+        chance-level accuracy), "stopped" (by the callback) or "interrupted" (Ctrl-C).
     message : str
         The optimizer's own words, with a plain explanation where scipy's are cryptic.
     cost_history, grad_norm_history : list of float
@@ -157,13 +159,45 @@ def train(
                 callback=callback,
                 learning_rate=options.learning_rate,
                 momentum=options.momentum,
+                resolution=float(np.finfo(net.dtype).eps),
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
-    np.copyto(net.theta, outcome.x)
+    with np.errstate(over="ignore"):  # a float64 point beyond float32's range becomes inf: refused below
+        np.copyto(net.theta, outcome.x, casting="unsafe")
+    if not np.isfinite(net.theta).all():
+        # Never bind non-finite parameters: the network keeps its starting point.
+        np.copyto(net.theta, theta0)
+        outcome.status = "diverged"
+        if "unchanged" not in outcome.message:
+            outcome.message = (
+                f"{outcome.message}; no finite parameters were reached, so the network keeps its starting ones"
+            )
     net.classes_ = classes
+    if outcome.status == "converged":
+        _flag_chance_level(net, X, y, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)
     net.training_summary = result.summary()
     return result
+
+
+def _flag_chance_level(net: Network, X: np.ndarray, y: np.ndarray, outcome: OptimizeOutcome) -> None:
+    """Mark a "converged" run that predicts no better than always answering the largest class.
+
+    A deep stack of sigmoid units can start with gradients so small that the optimizer's
+    tolerance is met at once: it "converges" to predicting the class priors, cost ``2 ln 2``
+    on balanced data. That is no result, so the status says "stalled" and the message says why.
+    """
+    accuracy = float(np.mean(net.predict(X) == y))
+    _, counts = np.unique(y, return_counts=True)
+    chance = counts.max() / len(y)
+    if accuracy <= chance + 1.0 / len(y):
+        outcome.status = "stalled"
+        outcome.message = (
+            f"stopped at chance level: {accuracy:.1%} training accuracy, no better than always answering the "
+            f"largest class ({chance:.1%}), with the gradient below tol after {len(outcome.cost_history)} "
+            "iteration(s). The gradients may have vanished (deep sigmoid or tanh stacks do this): try fewer "
+            "layers, relu units with initializer='he', or scaled features"
+        )

@@ -275,3 +275,25 @@ def test_saturated_sigmoid_outputs_keep_tiny_probabilities():
     single.theta = np.array([-50.0, 0.0])
     p = single.predict_proba(np.zeros((1, 1)))
     assert p[0, 1] == pytest.approx(np.exp(-50), rel=1e-12) and p[0, 0] == 1.0
+
+
+def test_assigned_parameters_are_where_training_starts():
+    # The README promises a theta vector from the course's or the blog's code drops in: training
+    # must start from it, not from fresh random weights.
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])
+    given = np.linspace(-0.5, 0.5, 17)
+    net = ln.Network([2, 3, 2])
+    net.theta = given
+    assert net.initialized
+    result = ln.train(net, X, y, method="cg", max_iter=1)
+    oracle = ln.Network([2, 3, 2]).cost(given, X, np.eye(2)[y])
+    assert result.initial_cost == pytest.approx(oracle, rel=1e-15)
+
+
+class _ScaledLayer(ln.Layer):
+    pass
+
+
+def test_layer_subclasses_are_refused_with_a_pointer_to_activations():
+    with pytest.raises(ln.LayerNetError, match="subclass of Layer.*give it an Activation of your own"):
+        ln.Network([_ScaledLayer(2, 3), ln.Layer(3, 2)])

@@ -221,3 +221,53 @@ def test_bad_input_raises_and_leaves_the_network_unchanged(X, y, kwargs, message
 def test_train_rejects_a_non_network():
     with pytest.raises(ValueError, match="must be a layernet Network"):
         ln.train("net", GOOD_X, GOOD_Y)
+
+
+def test_a_start_with_non_finite_cost_ends_diverged_and_keeps_the_starting_parameters(moons):
+    X, y = moons
+    net = ln.Network([2, 3, 1], hidden="relu", output="identity").init(seed=0)
+    before = net.theta.copy()
+    result = ln.train(net, X * 1e200, y, method="cg")
+    assert result.status == "diverged" and not result.converged
+    assert "not finite at the starting point" in result.message
+    np.testing.assert_array_equal(net.theta, before)
+    assert np.isfinite(result.theta).all()
+
+
+@pytest.mark.parametrize(
+    "method, words", [("cg", "NaN result encountered"), ("lbfgs", "trial point(s)"), ("bfgs", "trial point(s)")]
+)
+def test_trial_points_that_overflow_are_reported_as_divergence(moons, method, words):
+    # Linear units on features of 1e100: the first cost is finite, the line searches' far trial
+    # points overflow. scipy called that precision loss (bfgs, lbfgs) or kept going.
+    X, y = moons
+    net = ln.Network([2, 30, 1], hidden="identity", output="identity").init(seed=0)
+    result = ln.train(net, X * 1e100, y, method=method, max_iter=50)
+    assert result.status == "diverged", result.message
+    assert words in result.message and "kept the best parameters reached" in result.message
+    assert np.isfinite(net.theta).all() and np.isfinite(result.cost)
+
+
+def test_float32_lbfgs_says_it_ran_out_of_precision_instead_of_converging():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X, y = digits.data[:500] / 16, digits.target[:500]
+    net32 = ln.Network([64, 10, 10], dtype=np.float32).init(seed=0)
+    result32 = ln.train(net32, X, y, lambda_=1.0, method="lbfgs")
+    net64 = ln.Network([64, 10, 10]).init(seed=0)
+    result64 = ln.train(net64, X, y, lambda_=1.0, method="lbfgs")
+    # The oracle: the float64 gradient at the float32 run's end point is still above tol.
+    grad32 = np.abs(net64.cost_and_grad(net32.theta.astype(float), X, net64.encode(y), 1.0)[1]).max()
+    assert grad32 > 1e-5
+    assert result32.status == "precision_loss" and "train a float64 network" in result32.message
+    assert result64.status == "converged" and result64.cost < result32.cost
+
+
+def test_a_deep_sigmoid_stack_that_learns_nothing_is_flagged_stalled(moons):
+    X, y = moons
+    net = ln.Network([2] + [5] * 10 + [2]).init(seed=0)
+    result = ln.train(net, X, y, lambda_=1e-3, method="cg")
+    assert net.score(X, y) == pytest.approx(0.5)  # the premise: chance level on balanced moons
+    assert result.status == "stalled" and not result.converged
+    assert "chance level" in result.message and "vanished" in result.message
