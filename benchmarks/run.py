@@ -15,7 +15,8 @@ training    whole fits: layernet cg and lbfgs, scikit-learn lbfgs (as users run 
 memory      peak memory of a P3 fit, in a fresh process.
 startup     whole-process time of ``layernet --help`` and ``layernet train`` (reference).
 
-A rich table per section, then the targets; the JSON goes to benchmarks/results/.
+A table per section, then the targets; the JSON goes to benchmarks/results/. Each table is defined
+once, in TABLES, and rendered to the terminal (rich) and, from a saved report, to Markdown.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,7 @@ from contenders import (  # noqa: E402
 )
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from rich.text import Text  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 
 import layernet as ln  # noqa: E402
@@ -204,14 +208,6 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def results_table(title: str, columns, left=()) -> Table:
-    """A rich table with these columns, right-aligned but for those named in ``left``."""
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column, justify="left" if column in left else "right")
-    return table
-
-
 def fmt_time(seconds) -> str:
     if seconds is None:
         return "—"
@@ -278,32 +274,6 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "blog_ratio_vs_sklearn": times["blog"] / times["scikit-learn"],
             }
         )
-    table = results_table(
-        "One cost+gradient evaluation (median per distinct point)",
-        (
-            "problem",
-            "samples",
-            "threads",
-            "layernet",
-            "scikit-learn",
-            "blog",
-            "layernet / sklearn",
-            "blog / sklearn",
-        ),
-        left=("problem",),
-    )
-    for r in rows:
-        table.add_row(
-            f"{r['problem']} {r['label']}",
-            str(r["n_samples"]),
-            str(r["threads"]),
-            fmt_time(r["layernet_s"]),
-            fmt_time(r["sklearn_s"]),
-            fmt_time(r["blog_s"]),
-            f"{r['ratio_vs_sklearn']:.2f}x",
-            f"{r['blog_ratio_vs_sklearn']:.2f}x",
-        )
-    console.print(table)
     return rows
 
 
@@ -355,40 +325,6 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "load_average": load,
             }
         )
-    table = results_table(
-        "Threads: one evaluation on 1 and on 2 threads",
-        (
-            "problem",
-            "multiply-adds",
-            "1 thread",
-            "2 threads (layernet)",
-            "speed-up",
-            "2 BLAS threads",
-            "speed-up",
-            "load average",
-            "rule picks",
-        ),
-        left=("problem",),
-    )
-    for r in rows:
-        table.add_row(
-            f"{r['problem']} {r['label']}",
-            f"{r['work']:.3g}",
-            fmt_time(r["one_thread_s"]),
-            fmt_time(r["two_threads_s"]),
-            f"{r['speedup_2_over_1']:.2f}x",
-            fmt_time(r["two_blas_threads_s"]),
-            f"{r['speedup_blas2_over_1']:.2f}x",
-            f"{r['load_average']:.2f}",
-            str(r["rule_threads"]),
-        )
-    console.print(table)
-    console.print(
-        "2 threads (layernet): the samples split between two threads, each with a one-thread BLAS, as train() runs "
-        "them. 2 BLAS threads: one evaluation with a two-thread BLAS, for comparison.\nThe rule "
-        f"(layernet.threads.choose_threads): 1 thread below {MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, "
-        "else one per core left idle by other processes."
-    )
     return rows
 
 
@@ -467,36 +403,6 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
             "fraction_of_gemm": gemm / times["layernet"],
         }
     result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
-    table = results_table(
-        f"P3 arithmetic rate ({flops / 1e9:.2f} GFLOP per evaluation, {threads} thread(s))",
-        (
-            "dtype",
-            "layernet evaluation",
-            "layernet GFLOP/s",
-            "GEMM only, rows",
-            "GEMM only, columns",
-            "GEMM GFLOP/s (faster)",
-            "fraction of GEMM rate",
-        ),
-        left=(),
-    )
-    for dtype in ("float64", "float32"):
-        r = result[dtype]
-        table.add_row(
-            dtype,
-            fmt_time(r["layernet_s"]),
-            f"{r['layernet_gflops']:.1f}",
-            fmt_time(r["gemm_rows_s"]),
-            fmt_time(r["gemm_columns_s"]),
-            f"{r['gemm_gflops']:.1f}",
-            f"{r['fraction_of_gemm']:.0%}",
-        )
-    console.print(table)
-    console.print(
-        "GEMM only: the same products, nothing else, samples along the rows (scikit-learn's layout) or "
-        "the columns (layernet's); the faster sets numpy's rate."
-    )
-    console.print(f"float32 evaluation is {result['float32_speedup']:.2f}x as fast as float64 on P3.")
     return result
 
 
@@ -584,41 +490,6 @@ def section_training(settings: Settings) -> list[dict]:
                     "skipped": "torch is not installed (optional: pip install torch)",
                 }
             )
-    table = results_table(
-        "Whole training (median time)",
-        (
-            "task",
-            "contender",
-            "time",
-            "iterations",
-            "evaluations",
-            "final cost",
-            "accuracy",
-            "threads",
-            "status",
-        ),
-        left=("task", "contender", "status"),
-    )
-    for r in rows:
-        if "skipped" in r:
-            table.add_row(r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"])
-            continue
-        table.add_row(
-            r["task"],
-            r["contender"],
-            fmt_time(r["seconds"]),
-            str(r["iterations"]),
-            "—" if r["evaluations"] is None else str(r["evaluations"]),
-            f"{r['cost']:.6f}",
-            f"{r['accuracy']:.2%}",
-            str(r["threads"]),
-            r["status"],
-        )
-    console.print(table)
-    console.print(
-        "Accuracy: training accuracy for P1 (the blog's measure), test accuracy (30 %) for digits. "
-        "scikit-learn fits digits with softmax outputs (its multi-class model), so its cost differs."
-    )
     return rows
 
 
@@ -663,20 +534,6 @@ def section_memory(settings: Settings, p3: Problem) -> dict:
     info["workspace_bytes"] = (
         8 * m * ((p3.sizes[0] + 1) + (hidden + len(p3.sizes) - 2) + 2 * p3.sizes[-1] + 3 * max(p3.sizes[1:]))
     )
-    table = results_table(
-        f"Peak memory of a P3 fit ({info['evaluations']} evaluations, in a fresh process)",
-        ("what", "MiB"),
-        left=("what",),
-    )
-    mib = 2**20
-    table.add_row("training data X (float64)", f"{info['data_bytes'] / mib:.1f}")
-    table.add_row("layernet work buffers (computed)", f"{info['workspace_bytes'] / mib:.1f}")
-    table.add_row("peak traced allocation during the fit (tracemalloc)", f"{info['peak_traced'] / mib:.1f}")
-    table.add_row(
-        "process peak RSS before the fit (Python, numpy, scipy, data)", f"{info['rss_before_fit_kb'] / 1024:.1f}"
-    )
-    table.add_row("process peak RSS", f"{info['peak_rss_kb'] / 1024:.1f}")
-    console.print(table)
     return info
 
 
@@ -705,12 +562,6 @@ def section_startup(settings: Settings) -> dict:
     for name, values in samples.items():
         result[f"{name}_s"] = statistics.median(values)
         result[f"{name}_runs"] = values
-    table = Table(title=f"Whole-process time (median of {settings.startup_runs})", title_justify="left")
-    table.add_column("command")
-    table.add_column("time", justify="right")
-    table.add_row("layernet --help", fmt_time(result["help_s"]))
-    table.add_row("layernet train  (reference 2-3-2 moons, cg)", fmt_time(result["train_s"]))
-    console.print(table)
     return result
 
 
@@ -737,20 +588,49 @@ def target_values(report: dict) -> dict:
     return values
 
 
-def section_targets(report: dict) -> list[dict]:
+def targets(report: dict) -> list[dict]:
+    """Each of TARGETS with its measured value (None if its section did not run) and whether it is met."""
     values = target_values(report)
     rows = []
-    table = results_table("Targets (issue 6)", ("target", "limit", "measured", "met"), left=("target",))
     for key, description, limit, kind in TARGETS:
         value = values.get(key)
         met = None if value is None else (value <= limit if kind == "max" else value >= limit)
         rows.append({"key": key, "target": description, "limit": limit, "kind": kind, "value": value, "met": met})
-        sign = "<=" if kind == "max" else ">="
-        shown = "—" if value is None else f"{value:.3f}"
-        verdict = "not measured" if met is None else ("[green]yes[/]" if met else "[red]no[/]")
-        table.add_row(description, f"{sign} {limit:g}", shown, verdict)
-    console.print(table)
     return rows
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else whatever ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def numpy_simd() -> dict | None:
+    """numpy's SIMD extensions as ``np.show_runtime()`` lists them, or None if this numpy does not say.
+
+    ``baseline``: what numpy was compiled for; ``found`` and ``not_found``: the extensions it can
+    dispatch to at run time that this CPU has and lacks.
+    """
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # numpy < 2
+        try:
+            from numpy.core import _multiarray_umath as umath
+        except ImportError:
+            return None
+    features = getattr(umath, "__cpu_features__", {})
+    dispatch = getattr(umath, "__cpu_dispatch__", [])
+    return {
+        "baseline": list(getattr(umath, "__cpu_baseline__", [])),
+        "found": [name for name in dispatch if features.get(name)],
+        "not_found": [name for name in dispatch if not features.get(name)],
+    }
 
 
 def metadata(settings: Settings, only) -> dict:
@@ -767,13 +647,15 @@ def metadata(settings: Settings, only) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "cores": os.cpu_count(),
         "load_average": os.getloadavg(),
         "numpy": np.__version__,
+        "numpy_simd": numpy_simd(),
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
         "layernet": ln.__version__,
-        "blas": [
+        "blas": [  # "architecture": the kernel the BLAS picked for this CPU (OpenBLAS, BLIS)
             {k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
             for lib in threadpool_info()
             if lib.get("user_api") == "blas"
@@ -787,193 +669,214 @@ def metadata(settings: Settings, only) -> dict:
     return info
 
 
+def machine(meta: dict) -> str:
+    """Cores, CPU model, numpy's SIMD extensions and the BLAS with its kernel, as the headers show them.
+
+    Reports saved before the CPU model and the SIMD extensions were recorded render as they did.
+    """
+    cores = f"{meta['cores']} cores" + (f" ({meta['cpu_model']})" if meta.get("cpu_model") else "")
+    simd = meta.get("numpy_simd")
+    simd = f", numpy SIMD {' '.join(simd['baseline'] + simd['found'])}" if simd else ""
+    blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']})" for b in meta["blas"])
+    return f"{cores}{simd}, BLAS {blas}"
+
+
+# -- tables: each defined once, rendered to the terminal and to Markdown ----------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a results table: its header, the row's field it shows and how that is formatted.
+
+    ``field`` is a key of the row or a function of the whole row; a row without the key shows an
+    empty cell. Cells are Markdown text (bold between ``**``, code between backticks); the terminal
+    shows them plain, coloured by ``style(row)`` if given.
+    """
+
+    header: str
+    field: str | Callable[[dict], object]
+    fmt: Callable[[object], str] = str
+    left: bool = False  # terminal alignment; the others are right-aligned
+    style: Callable[[dict], str | None] | None = None
+
+    def cell(self, row: dict) -> str:
+        if callable(self.field):
+            return self.fmt(self.field(row))
+        return self.fmt(row[self.field]) if self.field in row else ""
+
+
+@dataclass(frozen=True)
+class ResultsTable:
+    """A report section's table: ``title`` and ``note`` are text or functions of the section's data,
+    ``rows(data)`` its rows (dicts) for the columns. The note is printed under the terminal table only."""
+
+    title: str | Callable[[object], str]
+    columns: tuple[Column, ...]
+    rows: Callable[[object], list[dict]] = list
+    note: str | Callable[[object], str] = ""
+
+    def text(self, data) -> tuple[str, list[dict], list[list[str]]]:
+        """The title, the rows and their cells, in Markdown."""
+        title = self.title(data) if callable(self.title) else self.title
+        rows = self.rows(data)
+        return title, rows, [[column.cell(row) for column in self.columns] for row in rows]
+
+
+def plain(text: str) -> str:
+    """Markdown cell text without its emphasis and code marks, as the terminal shows it."""
+    return re.sub(r"\*\*(.+?)\*\*|`(.+?)`", lambda m: m[1] or m[2], text)
+
+
+PROBLEM = Column("problem", lambda r: f"{r['problem']} {r['label']}", left=True)
+MIB = 2**20
+MEMORY_ROWS = (  # label, field, its units per MiB
+    ("training data X (float64)", "data_bytes", MIB),
+    ("layernet work buffers (computed)", "workspace_bytes", MIB),
+    ("peak traced allocation during the fit", "peak_traced", MIB),
+    ("peak RSS before the fit (Python, numpy, scipy, data)", "rss_before_fit_kb", 1024),
+    ("peak RSS", "peak_rss_kb", 1024),
+)
+
+TABLES = {
+    "evaluation": ResultsTable(
+        "**One cost+gradient evaluation** (median per distinct point, all at layernet's thread count)",
+        (
+            PROBLEM,
+            Column("samples", "n_samples"),
+            Column("threads", "threads"),
+            Column("layernet", "layernet_s", fmt_time),
+            Column("scikit-learn", "sklearn_s", fmt_time),
+            Column("blog", "blog_s", fmt_time),
+            Column("layernet / sklearn", "ratio_vs_sklearn", "{:.2f}x".format),
+            Column("blog / sklearn", "blog_ratio_vs_sklearn", "{:.2f}x".format),
+        ),
+    ),
+    "threads": ResultsTable(
+        "**Threads**: one layernet evaluation on 1 and on 2 threads",
+        (
+            PROBLEM,
+            Column("multiply-adds", "work", "{:.3g}".format),
+            Column("1 thread", "one_thread_s", fmt_time),
+            Column("2 threads (layernet)", "two_threads_s", fmt_time),
+            Column("speed-up", "speedup_2_over_1", "{:.2f}x".format),
+            Column("2 BLAS threads", "two_blas_threads_s", fmt_time),
+            Column("speed-up", "speedup_blas2_over_1", "{:.2f}x".format),
+            Column("load average", "load_average", "{:.2f}".format),
+            Column("rule picks", "rule_threads"),
+        ),
+        note="2 threads (layernet): the samples split between two threads, each with a one-thread BLAS, as train() "
+        "runs them. 2 BLAS threads: one evaluation with a two-thread BLAS, for comparison.\nThe rule "
+        f"(layernet.threads.choose_threads): 1 thread below {MULTITHREAD_MIN_WORK:.0e} multiply-adds per evaluation, "
+        "else one per core left idle by other processes.",
+    ),
+    "gflops": ResultsTable(
+        lambda g: f"**P3 arithmetic rate** ({g['flops'] / 1e9:.2f} GFLOP per evaluation, {g['threads']} thread(s))",
+        (
+            Column("dtype", "dtype"),
+            Column("layernet evaluation", "layernet_s", fmt_time),
+            Column("layernet GFLOP/s", "layernet_gflops", "{:.1f}".format),
+            Column("GEMM only, rows", "gemm_rows_s", fmt_time),
+            Column("GEMM only, columns", "gemm_columns_s", fmt_time),
+            Column("GEMM GFLOP/s (faster)", "gemm_gflops", "{:.1f}".format),
+            Column("fraction of GEMM rate", "fraction_of_gemm", "{:.0%}".format),
+        ),
+        rows=lambda g: [{"dtype": dtype, **g[dtype]} for dtype in ("float64", "float32")],
+        note=lambda g: (
+            "GEMM only: the same products, nothing else, samples along the rows (scikit-learn's layout) or "
+            "the columns (layernet's); the faster sets numpy's rate.\n"
+            f"float32 evaluation is {g['float32_speedup']:.2f}x as fast as float64 on P3."
+        ),
+    ),
+    "training": ResultsTable(
+        "**Whole training** (median time; accuracy: training set for P1, 30 % test set for digits)",
+        (
+            Column("task", "task", left=True),
+            Column("contender", "contender", left=True),
+            Column("time", lambda r: "skipped" if "skipped" in r else fmt_time(r["seconds"])),
+            Column("iterations", "iterations"),
+            Column("evaluations", "evaluations", lambda n: "—" if n is None else str(n)),
+            Column("final cost", "cost", "{:.6f}".format),
+            Column("accuracy", "accuracy", "{:.2%}".format),
+            Column("threads", "threads"),
+            Column("status", lambda r: r["skipped"] if "skipped" in r else r["status"], left=True),
+        ),
+        note="Accuracy: training accuracy for P1 (the blog's measure), test accuracy (30 %) for digits. "
+        "scikit-learn fits digits with softmax outputs (its multi-class model), so its cost differs.",
+    ),
+    "memory": ResultsTable(
+        lambda m: f"**Peak memory of a P3 fit** ({m['evaluations']} evaluations, fresh process)",
+        (Column("what", "label", left=True), Column("MiB", "MiB", "{:.1f}".format)),
+        rows=lambda m: [{"label": label, "MiB": m[field] / unit} for label, field, unit in MEMORY_ROWS],
+        note="Peak traced allocation: tracemalloc; peak RSS: the fresh process's VmHWM.",
+    ),
+    "startup": ResultsTable(
+        lambda st: f"**Whole-process time** (median of {len(st['help_runs'])})",
+        (Column("command", "label", left=True), Column("time", "time", fmt_time)),
+        rows=lambda st: [
+            {"label": "`layernet --help`", "time": st["help_s"]},
+            {"label": "`layernet train` (reference)", "time": st["train_s"]},
+        ],
+    ),
+    "targets": ResultsTable(
+        "**Targets**",
+        (
+            Column("target", "target", left=True),
+            Column("limit", lambda t: ("<= " if t["kind"] == "max" else ">= ") + f"{t['limit']:g}"),
+            Column("measured", "value", lambda v: "—" if v is None else f"{v:.3f}"),
+            Column(
+                "met",
+                "met",
+                lambda met: "not measured" if met is None else ("yes" if met else "**no**"),
+                style=lambda t: None if t["met"] is None else ("green" if t["met"] else "red"),
+            ),
+        ),
+    ),
+}
+
+
+def terminal_table(name: str, data) -> Table:
+    """The rich table of section ``name``'s data, cells plain (colours from the columns' ``style``)."""
+    columns = TABLES[name].columns
+    title, rows, cells = TABLES[name].text(data)
+    table = Table(title=Text(plain(title)), title_justify="left")
+    for column in columns:
+        table.add_column(column.header, justify="left" if column.left else "right")
+    for row, texts in zip(rows, cells):
+        styles = [(column.style(row) if column.style else None) or "" for column in columns]
+        table.add_row(*(Text(plain(text), style=style) for text, style in zip(texts, styles)))
+    return table
+
+
+def markdown_table(name: str, data) -> str:
+    """Section ``name``'s data as a bold-titled Markdown table, cells as defined."""
+    headers = [column.header for column in TABLES[name].columns]
+    title, _, cells = TABLES[name].text(data)
+    lines = [title, "", "| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines)
+
+
+def show(name: str, data) -> None:
+    """Print section ``name``'s table, and its note, to the terminal."""
+    console.print(terminal_table(name, data))
+    note = TABLES[name].note
+    if note:
+        console.print(note(data) if callable(note) else note, markup=False)
+
+
 def markdown(report: dict) -> str:
     """The report's tables in Markdown (``--markdown REPORT.json``), for the README."""
-
-    def table(header, rows):
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-        return "\n".join(lines)
-
     meta = report["meta"]
     out = [
         f"Run of {meta['date']}: `{meta['command']}`, {meta['seconds']:.0f} s; Python {meta['python']}, numpy "
         f"{meta['numpy']}, scipy {meta['scipy']}, scikit-learn {meta['scikit-learn']}"
         + (f", PyTorch {meta['torch']}" if "torch" in meta else "")
-        + f"; {meta['cores']} cores, BLAS "
-        + ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']})" for b in meta["blas"])
-        + f"; load average {meta['load_average'][0]:.2f} at the start, {meta['load_average_after'][0]:.2f} at the end.",
+        + f"; {machine(meta)}; load average {meta['load_average'][0]:.2f} at the start, "
+        f"{meta['load_average_after'][0]:.2f} at the end.",
     ]
-    if "evaluation" in report:
-        out += ["", "**One cost+gradient evaluation** (median per distinct point, all at layernet's thread count)", ""]
-        out.append(
-            table(
-                [
-                    "problem",
-                    "samples",
-                    "threads",
-                    "layernet",
-                    "scikit-learn",
-                    "blog",
-                    "layernet / sklearn",
-                    "blog / sklearn",
-                ],
-                [
-                    [
-                        f"{r['problem']} {r['label']}",
-                        r["n_samples"],
-                        r["threads"],
-                        fmt_time(r["layernet_s"]),
-                        fmt_time(r["sklearn_s"]),
-                        fmt_time(r["blog_s"]),
-                        f"{r['ratio_vs_sklearn']:.2f}x",
-                        f"{r['blog_ratio_vs_sklearn']:.2f}x",
-                    ]
-                    for r in report["evaluation"]
-                ],
-            )
-        )
-    if "threads" in report:
-        out += ["", "**Threads**: one layernet evaluation on 1 and on 2 threads", ""]
-        out.append(
-            table(
-                [
-                    "problem",
-                    "multiply-adds",
-                    "1 thread",
-                    "2 threads (layernet)",
-                    "speed-up",
-                    "2 BLAS threads",
-                    "speed-up",
-                    "load average",
-                    "rule picks",
-                ],
-                [
-                    [
-                        f"{r['problem']} {r['label']}",
-                        f"{r['work']:.3g}",
-                        fmt_time(r["one_thread_s"]),
-                        fmt_time(r["two_threads_s"]),
-                        f"{r['speedup_2_over_1']:.2f}x",
-                        fmt_time(r["two_blas_threads_s"]),
-                        f"{r['speedup_blas2_over_1']:.2f}x",
-                        f"{r['load_average']:.2f}",
-                        r["rule_threads"],
-                    ]
-                    for r in report["threads"]
-                ],
-            )
-        )
-    if "gflops" in report:
-        g = report["gflops"]
-        out += [
-            "",
-            f"**P3 arithmetic rate** ({g['flops'] / 1e9:.2f} GFLOP per evaluation, {g['threads']} thread(s))",
-            "",
-        ]
-        out.append(
-            table(
-                [
-                    "dtype",
-                    "layernet evaluation",
-                    "layernet GFLOP/s",
-                    "GEMM only, rows",
-                    "GEMM only, columns",
-                    "GEMM GFLOP/s (faster)",
-                    "fraction of GEMM rate",
-                ],
-                [
-                    [
-                        dtype,
-                        fmt_time(g[dtype]["layernet_s"]),
-                        f"{g[dtype]['layernet_gflops']:.1f}",
-                        fmt_time(g[dtype]["gemm_rows_s"]),
-                        fmt_time(g[dtype]["gemm_columns_s"]),
-                        f"{g[dtype]['gemm_gflops']:.1f}",
-                        f"{g[dtype]['fraction_of_gemm']:.0%}",
-                    ]
-                    for dtype in ("float64", "float32")
-                ],
-            )
-        )
-    if "training" in report:
-        out += ["", "**Whole training** (median time; accuracy: training set for P1, 30 % test set for digits)", ""]
-        rows = []
-        for r in report["training"]:
-            if "skipped" in r:
-                rows.append([r["task"], r["contender"], "skipped", "", "", "", "", "", r["skipped"]])
-                continue
-            rows.append(
-                [
-                    r["task"],
-                    r["contender"],
-                    fmt_time(r["seconds"]),
-                    r["iterations"],
-                    "—" if r["evaluations"] is None else r["evaluations"],
-                    f"{r['cost']:.6f}",
-                    f"{r['accuracy']:.2%}",
-                    r["threads"],
-                    r["status"],
-                ]
-            )
-        out.append(
-            table(
-                [
-                    "task",
-                    "contender",
-                    "time",
-                    "iterations",
-                    "evaluations",
-                    "final cost",
-                    "accuracy",
-                    "threads",
-                    "status",
-                ],
-                rows,
-            )
-        )
-    if "memory" in report:
-        m, mib = report["memory"], 2**20
-        out += ["", f"**Peak memory of a P3 fit** ({m['evaluations']} evaluations, fresh process)", ""]
-        out.append(
-            table(
-                ["what", "MiB"],
-                [
-                    ["training data X (float64)", f"{m['data_bytes'] / mib:.1f}"],
-                    ["layernet work buffers (computed)", f"{m['workspace_bytes'] / mib:.1f}"],
-                    ["peak traced allocation during the fit", f"{m['peak_traced'] / mib:.1f}"],
-                    ["peak RSS before the fit (Python, numpy, scipy, data)", f"{m['rss_before_fit_kb'] / 1024:.1f}"],
-                    ["peak RSS", f"{m['peak_rss_kb'] / 1024:.1f}"],
-                ],
-            )
-        )
-    if "startup" in report:
-        st = report["startup"]
-        out += ["", f"**Whole-process time** (median of {len(st['help_runs'])})", ""]
-        out.append(
-            table(
-                ["command", "time"],
-                [
-                    ["`layernet --help`", fmt_time(st["help_s"])],
-                    ["`layernet train` (reference)", fmt_time(st["train_s"])],
-                ],
-            )
-        )
-    out += ["", "**Targets**", ""]
-    out.append(
-        table(
-            ["target", "limit", "measured", "met"],
-            [
-                [
-                    t["target"],
-                    ("<= " if t["kind"] == "max" else ">= ") + f"{t['limit']:g}",
-                    "—" if t["value"] is None else f"{t['value']:.3f}",
-                    "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**"),
-                ]
-                for t in report["targets"]
-            ],
-        )
-    )
+    for name in TABLES:
+        if name in report:
+            out += ["", markdown_table(name, report[name])]
     return "\n".join(out) + "\n"
 
 
@@ -1005,6 +908,7 @@ def main(argv=None) -> dict:
         f"[bold]layernet benchmarks[/]  {report['meta']['date']}  {report['meta']['command']}  "
         f"load average {report['meta']['load_average'][0]:.2f}"
     )
+    console.print(machine(report["meta"]), markup=False)
     probs = problems(settings)
     for p in probs:
         p.threads = choose_threads(len(p.X), p.sizes)
@@ -1023,7 +927,9 @@ def main(argv=None) -> dict:
             start = time.perf_counter()
             report[name] = section()
             report["meta"]["section_seconds"][name] = time.perf_counter() - start
-    report["targets"] = section_targets(report)
+            show(name, report[name])
+    report["targets"] = targets(report)
+    show("targets", report["targets"])
     report["meta"]["seconds"] = time.perf_counter() - started
     report["meta"]["load_average_after"] = os.getloadavg()
     args.output.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import sys
 from pathlib import Path
@@ -24,12 +26,39 @@ def bench():
         sys.modules.pop(spec.name, None)
 
 
-def test_quick_tiny_run_measures_every_section(bench, tmp_path, capsys):
-    report = bench.main(["--quick", "--tiny", "--output", str(tmp_path)])
-    printed = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def run(bench, tmp_path_factory):
+    """One ``--quick --tiny`` run, shared by the tests: the report returned, what it printed, the JSON saved."""
+    folder = tmp_path_factory.mktemp("benchmarks")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # the rich console writes to whatever sys.stdout is
+        report = bench.main(["--quick", "--tiny", "--output", str(folder)])
+    (written,) = folder.glob("benchmark-*.json")
+    return report, printed.getvalue(), written
+
+
+def markdown_cells(line: str) -> list[str]:
+    assert line.startswith("| ") and line.endswith(" |"), line
+    return line[2:-2].split(" | ")
+
+
+# The README's Performance section is pasted from --markdown: its tables keep these titles and widths.
+MARKDOWN_TABLES = [
+    ("**One cost+gradient evaluation**", 8),
+    ("**Threads**", 9),
+    ("**P3 arithmetic rate**", 7),
+    ("**Whole training**", 9),
+    ("**Peak memory of a P3 fit**", 2),
+    ("**Whole-process time**", 2),
+    ("**Targets**", 4),
+]
+
+
+def test_quick_tiny_run_measures_every_section(run):
+    report, printed, written = run
     for title in (
         "One cost+gradient evaluation",
-        "Threads: one evaluation",
+        "Threads: one layernet evaluation",
         "arithmetic rate",
         "Whole training",
         "Peak memory",
@@ -37,7 +66,6 @@ def test_quick_tiny_run_measures_every_section(bench, tmp_path, capsys):
         "Targets",
     ):
         assert title in printed
-    (written,) = tmp_path.glob("benchmark-*.json")
     saved = json.loads(written.read_text())
     assert saved["meta"]["command"].endswith("--quick --tiny")
     assert [row["problem"] for row in saved["evaluation"]] == ["P1", "P2a", "P2b", "P3"]
@@ -49,10 +77,64 @@ def test_quick_tiny_run_measures_every_section(bench, tmp_path, capsys):
     keys = {target["key"] for target in saved["targets"]}
     assert {"eval_ratio_P1", "gemm_fraction_P3", "startup_train"} <= keys
     assert report["targets"] == saved["targets"]
+
+
+def test_report_records_the_machine(bench, run):
+    _, printed, written = run
+    meta = json.loads(written.read_text())["meta"]
+    assert meta["cpu_model"]
+    simd = meta["numpy_simd"]
+    assert simd is None or {"baseline", "found", "not_found"} <= set(simd)
+    assert all("architecture" in blas for blas in meta["blas"])
+    header = bench.machine(meta)
+    assert meta["cpu_model"] in header and all(f"({blas['architecture']})" in header for blas in meta["blas"])
+    assert header in printed
+    # Reports saved before the CPU model and SIMD extensions were recorded keep their header.
+    old = {"cores": 2, "blas": [{"internal_api": "openblas", "version": "0.3.30", "architecture": "SkylakeX"}]}
+    assert bench.machine(old) == "2 cores, BLAS openblas 0.3.30 (SkylakeX)"
+
+
+def test_every_table_renders_the_same_cells_to_terminal_and_markdown(bench, run):
+    _, _, written = run
+    saved = json.loads(written.read_text())
+    assert list(bench.TABLES) == [*bench.SECTIONS, "targets"]
+    for name in bench.TABLES:
+        terminal = bench.terminal_table(name, saved[name])
+        title, blank, header, rule, *rows = bench.markdown_table(name, saved[name]).splitlines()
+        assert blank == "" and str(terminal.title) == bench.plain(title)
+        headers = [column.header for column in terminal.columns]
+        assert markdown_cells(header) == headers
+        assert rule == "|" + "|".join("---" for _ in headers) + "|"
+        terminal_rows = [list(cells) for cells in zip(*([str(cell) for cell in c.cells] for c in terminal.columns))]
+        assert rows and len(rows) == len(terminal_rows) == terminal.row_count
+        assert [[bench.plain(cell) for cell in markdown_cells(row)] for row in rows] == terminal_rows
+    # The terminal colours the targets' verdicts where Markdown puts a missed one in bold.
+    verdicts = {str(cell): cell.style for cell in bench.terminal_table("targets", saved["targets"]).columns[3].cells}
+    assert verdicts.get("no", "red") == "red" and verdicts.get("yes", "green") == "green"
+
+
+def test_markdown_of_a_saved_report_parses_to_its_tables(bench, run, capsys):
+    _, _, written = run
+    saved = json.loads(written.read_text())
     capsys.readouterr()
     bench.main(["--markdown", str(written)])
     text = capsys.readouterr().out
-    assert "| P1 moons 2-3-2 |" in text and "**Targets**" in text
+    assert text.startswith(f"Run of {saved['meta']['date']}: ") and bench.machine(saved["meta"]) in text
+    assert "| P1 moons 2-3-2 |" in text
+    blocks, titles, lines = [], [], text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("|") and not lines[index - 1].startswith("|"):
+            blocks.append([])
+            titles.append(lines[index - 2])
+        if line.startswith("|"):
+            blocks[-1].append(line)
+    assert len(blocks) == len(MARKDOWN_TABLES)
+    expected_rows = [4, 4, 2, len(saved["training"]), 5, 2, len(bench.TARGETS)]
+    for block, title, (bold, width), n_rows in zip(blocks, titles, MARKDOWN_TABLES, expected_rows):
+        assert title.startswith(bold)
+        header, rule, *rows = block
+        assert len(markdown_cells(header)) == width and rule == "|" + "---|" * width
+        assert len(rows) == n_rows and all(len(markdown_cells(row)) == width for row in rows)
 
 
 def test_contenders_agree_on_the_objective(bench):
