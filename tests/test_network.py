@@ -243,7 +243,7 @@ def test_bad_architectures(layers, kwargs, message):
 
 @pytest.mark.parametrize("n_in, n_out", [(0, 2), (2, 0), (True, 2), (2.0, 3)])
 def test_bad_layer_sizes(n_in, n_out):
-    with pytest.raises(ValueError, match="must be a positive int"):
+    with pytest.raises(ValueError, match="must be an integer >= 1"):
         ln.Layer(n_in, n_out)
 
 
