@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import layernet.study as study
+from layernet.study import execution
 from layernet_cli.app import app
 
 matplotlib.use("Agg")
@@ -73,8 +74,8 @@ def test_running_again_resumes_and_runs_nothing_new(tmp_path, config, monkeypatc
     assert _study(config, out, "--quiet").exit_code == 0
     before = (out / "results.csv").read_text()
     calls = []
-    real = study._fit
-    monkeypatch.setattr(study, "_fit", lambda task: calls.append(task.fold) or real(task))
+    real = execution._fit
+    monkeypatch.setattr(execution, "_fit", lambda task: calls.append(task.fold) or real(task))
     result = _study(config, out)
     assert result.exit_code == 0, result.output
     assert "results.csv (16 fits, 16 of them from an earlier run)" in result.output
@@ -84,7 +85,7 @@ def test_running_again_resumes_and_runs_nothing_new(tmp_path, config, monkeypatc
 
 def test_ctrl_c_exits_130_with_a_valid_partial_csv(tmp_path, config, monkeypatch):
     out = tmp_path / "out"
-    real = study._fit
+    real = execution._fit
     calls = []
 
     def interrupted_fourth(task):
@@ -93,14 +94,14 @@ def test_ctrl_c_exits_130_with_a_valid_partial_csv(tmp_path, config, monkeypatch
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(study, "_fit", interrupted_fourth)
+    monkeypatch.setattr(execution, "_fit", interrupted_fourth)
     result = _study(config, out)
     assert result.exit_code == 130
     assert f"interrupted: 3 of 16 fits are saved in {out / 'results.csv'}; run the same command again" in result.output
     assert len(_rows(out / "results.csv")) == 3
     assert not (out / "summary.json").exists()
 
-    monkeypatch.setattr(study, "_fit", real)
+    monkeypatch.setattr(execution, "_fit", real)
     result = _study(config, out, "--quiet")
     assert result.exit_code == 0 and result.output == ""
     assert len(_rows(out / "results.csv")) == N_FITS
@@ -127,11 +128,11 @@ def test_a_folder_with_another_study_is_refused_unless_forced(tmp_path, config):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--widths", "0,3"], "widths must be integers >= 1, got 0"),
-        (["--depths", "-1"], "depths must be integers >= 1, got -1"),
-        (["--lambdas", "-0.5"], "lambdas must be finite numbers >= 0, got -0.5"),
+        (["--widths", "0,3"], "widths[0] must be an integer >= 1, got 0"),
+        (["--depths", "-1"], "depths[0] must be an integer >= 1, got -1"),
+        (["--lambdas", "-0.5"], "lambdas[0] must be a finite number >= 0, got -0.5"),
         (["--folds", "1"], "folds must be an integer >= 2"),
-        (["--test-size", "1"], "test_size must be a number in [0, 1)"),
+        (["--test-size", "1"], "test_size must be a finite number in [0, 1)"),
         (["--n-jobs", "0"], "n_jobs must be a nonzero integer"),
         (["--boundary-lambda", "0.5"], "--boundary-lambda 0.5 is not one of --lambdas 0,0.1"),
     ],

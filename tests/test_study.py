@@ -13,7 +13,7 @@ import pytest
 
 import layernet as ln
 import layernet.study as study
-from layernet.study import Aggregate, FitRecord
+from layernet.study import Aggregate, FitRecord, execution, folder
 
 GRID = {"depths": [1, 2], "widths": [1, 3], "lambdas": [0.0, 0.1], "folds": 2}
 N_FITS = 2 * 2 * 2 * 2
@@ -243,13 +243,13 @@ def _rows(path):
 
 def _count_fits(monkeypatch):
     calls = []
-    real = study._fit
+    real = execution._fit
 
     def counting(task):
         calls.append((task.depth, task.width, task.lambda_, task.fold))
         return real(task)
 
-    monkeypatch.setattr(study, "_fit", counting)
+    monkeypatch.setattr(execution, "_fit", counting)
     return calls
 
 
@@ -304,6 +304,74 @@ def test_a_torn_last_row_is_dropped_and_the_fit_run_again(tmp_path, monkeypatch)
     assert study.load(out).records == resumed.records
 
 
+# Statuses layernet never writes, but a CSV field may hold: the csv module quotes them.
+ODD_STATUSES = ['max_iter, then "stopped"', "two\nlines", "crlf\r\ninside", '"', ",", "  spaced  "]
+
+
+def _odd_records(records):
+    return [dataclasses.replace(r, status=ODD_STATUSES[i % len(ODD_STATUSES)]) for i, r in enumerate(records)]
+
+
+def _old_row(record):
+    """A row as layernet wrote it by hand before results.csv went through the csv module."""
+    values = record.to_dict()
+    cells = [repr(float(v)) if isinstance(v, float) else str(v) for v in map(values.get, study.RECORD_COLUMNS)]
+    return ",".join(cells) + "\n"
+
+
+def test_results_csv_round_trips_fields_that_need_quoting(tmp_path, result):
+    out = tmp_path / "study"
+    ran = study.run(tiny_config(), **GRID, n_jobs=1, directory=out)
+    odd = _odd_records(ran.records)
+    dataclasses.replace(ran, records=odd).to_csv(out / study.RESULTS_FILE)
+    assert study.load(out).records == odd
+    # Appending row by row writes the same bytes as writing them all at once.
+    (tmp_path / "log.csv").unlink(missing_ok=True)
+    log = folder._ResultsLog(tmp_path / "log.csv")
+    for record in odd:
+        log.append(record)
+    log.close()
+    assert (tmp_path / "log.csv").read_bytes() == (out / study.RESULTS_FILE).read_bytes()
+    read = folder._read_results(tmp_path / "log.csv", ran.settings, repair=True)
+    assert list(read.values()) == odd
+
+
+def test_a_row_torn_inside_a_quoted_field_is_dropped(tmp_path, result):
+    path = tmp_path / "results.csv"
+    records = list(result.records)
+    records[-1] = dataclasses.replace(records[-1], status="two\nlines")
+    dataclasses.replace(result, records=records).to_csv(path)
+    whole = path.read_bytes()
+    kept = whole[: whole.rindex(b"two\n") + 4]  # a hard kill just after the newline inside the quotes
+    path.write_bytes(kept)
+    read = folder._read_results(path, result.settings, repair=False)
+    assert list(read.values()) == records[:-1] and path.read_bytes() == kept
+    read = folder._read_results(path, result.settings, repair=True)
+    assert list(read.values()) == records[:-1]
+    assert path.read_bytes() == whole[: whole.rindex(b"\n", 0, whole.rindex(b'"two')) + 1]
+
+
+def test_a_stray_quote_before_whole_rows_is_an_error_not_a_torn_row(tmp_path, result):
+    path = tmp_path / "results.csv"
+    result.to_csv(path)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace("converged", '"converged').replace("max_iter", '"max_iter')
+    path.write_text("".join(lines))
+    with pytest.raises(ln.LayerNetError, match="line 4 is not a study record"):
+        folder._read_results(path, result.settings, repair=True)
+    assert path.read_text() == "".join(lines)  # nothing cut
+
+
+def test_results_written_before_the_csv_module_read_the_same(tmp_path, result):
+    path = tmp_path / "results.csv"
+    old = ",".join(study.RECORD_COLUMNS) + "\n" + "".join(_old_row(record) for record in result.records)
+    path.write_text(old)
+    assert list(folder._read_results(path, result.settings, repair=True).values()) == result.records
+    assert path.read_text() == old
+    # ... and ordinary records are still written byte for byte as before.
+    assert result.to_csv(tmp_path / "new.csv").read_text() == old
+
+
 def test_ctrl_c_leaves_a_valid_partial_csv_and_a_rerun_finishes(tmp_path, monkeypatch, result):
     out = tmp_path / "study"
 
@@ -326,7 +394,7 @@ def test_ctrl_c_leaves_a_valid_partial_csv_and_a_rerun_finishes(tmp_path, monkey
 
 def test_a_fit_cut_short_by_ctrl_c_is_never_recorded(tmp_path, monkeypatch):
     out = tmp_path / "study"
-    real = study._fit
+    real = execution._fit
     count = []
 
     def interrupted_third(task):
@@ -334,7 +402,7 @@ def test_a_fit_cut_short_by_ctrl_c_is_never_recorded(tmp_path, monkeypatch):
         count.append(1)
         return dataclasses.replace(outcome, status="interrupted") if len(count) == 3 else outcome
 
-    monkeypatch.setattr(study, "_fit", interrupted_third)
+    monkeypatch.setattr(execution, "_fit", interrupted_third)
     with pytest.raises(KeyboardInterrupt):
         study.run(tiny_config(), **GRID, n_jobs=1, directory=out)
     rows = _rows(out / study.RESULTS_FILE)
@@ -436,22 +504,22 @@ def test_load_reads_back_a_finished_study(tmp_path):
         ({"depths": []}, "depths is empty"),
         ({"widths": []}, "widths is empty"),
         ({"lambdas": []}, "lambdas is empty"),
-        ({"widths": [0, 3]}, r"widths must be integers >= 1, got 0"),
-        ({"widths": [-2]}, r"widths must be integers >= 1, got -2"),
-        ({"widths": [1.5]}, r"widths must be integers >= 1, got 1.5"),
-        ({"depths": [0]}, r"depths must be integers >= 1, got 0"),
-        ({"depths": [True]}, r"depths must be integers >= 1, got True"),
+        ({"widths": [0, 3]}, r"widths\[0\] must be an integer >= 1, got 0"),
+        ({"widths": [-2]}, r"widths\[0\] must be an integer >= 1, got -2"),
+        ({"widths": [3, 1.5]}, r"widths\[1\] must be an integer >= 1, got 1.5"),
+        ({"depths": [0]}, r"depths\[0\] must be an integer >= 1, got 0"),
+        ({"depths": [True]}, r"depths\[0\] must be an integer >= 1, got True"),
         ({"depths": "12"}, "depths must be a list of integers"),
         ({"widths": 3}, "widths must be a list of integers"),
         ({"widths": [3, 3]}, "widths lists 3 more than once"),
-        ({"lambdas": [-0.1]}, r"lambdas must be finite numbers >= 0, got -0.1"),
-        ({"lambdas": [float("nan")]}, "lambdas must be finite numbers >= 0, got nan"),
-        ({"lambdas": ["0.1"]}, "lambdas must be finite numbers"),
-        ({"folds": 1}, r"folds must be an integer >= 2"),
+        ({"lambdas": [-0.1]}, r"lambdas\[0\] must be a finite number >= 0, got -0.1"),
+        ({"lambdas": [float("nan")]}, r"lambdas\[0\] must be a finite number >= 0, got nan"),
+        ({"lambdas": ["0.1"]}, r"lambdas\[0\] must be a finite number"),
+        ({"folds": 1}, r"folds must be an integer >= 2, got 1"),
         ({"folds": 2.0}, r"folds must be an integer >= 2"),
         ({"folds": 60}, r"folds=60 needs at least 60 samples of every class among the 70 study samples"),
-        ({"test_size": 1.0}, r"test_size must be a number in \[0, 1\)"),
-        ({"test_size": -0.1}, r"test_size must be a number in \[0, 1\)"),
+        ({"test_size": 1.0}, r"test_size must be a finite number in \[0, 1\), got 1.0"),
+        ({"test_size": -0.1}, r"test_size must be a finite number in \[0, 1\), got -0.1"),
         ({"n_jobs": 0}, "n_jobs must be a nonzero integer"),
         ({"scheduler": ""}, "scheduler must be a Dask scheduler address"),
         ({"scheduler": 8786}, "scheduler must be an address like tcp://host:8786 or a dask Client"),
@@ -459,7 +527,7 @@ def test_load_reads_back_a_finished_study(tmp_path):
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(tmp_path, monkeypatch, changes, message):
-    monkeypatch.setattr(study, "_fit", lambda task: pytest.fail("a fit ran"))
+    monkeypatch.setattr(execution, "_fit", lambda task: pytest.fail("a fit ran"))
     out = tmp_path / "study"
     with pytest.raises(ln.LayerNetError, match=message):
         study.run(tiny_config(), **{**GRID, "n_jobs": 1, "directory": out, **changes})

@@ -1,0 +1,286 @@
+"""The results folder: ``study.json`` (what the study is), ``results.csv`` (one row per finished fit).
+
+``results.csv`` is written and read with the :mod:`csv` module: a header of
+:data:`~layernet.study.records.RECORD_COLUMNS`, then one row per fit, appended as one ``write``
+and fsynced as each fit finishes. Floats are written as ``repr`` (they read back exactly) and
+lines end in ``\\n``; no field layernet writes needs quoting, so the bytes are the same as the
+hand-joined rows of earlier versions, whose files read unchanged. A hard kill inside a write
+leaves a torn last record, which the next run drops (and cuts from the file) before it appends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..config import RunConfig
+from ..errors import LayerNetError
+from ..persistence import atomic_write, json_safe
+from ..study_defaults import FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
+from .grid import StudySettings
+from .records import RECORD_COLUMNS, FitRecord, _field_name
+
+_INT_COLUMNS = {"depth", "width", "fold", "n_parameters", "iterations", "evaluations"}
+
+
+# -- results.csv ----------------------------------------------------------------------------------
+
+
+def _csv_text(rows: Iterable[Iterable[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _cells(record: FitRecord) -> list[str]:
+    values = record.to_dict()
+    return [repr(float(value)) if isinstance(value, float) else str(value) for value in map(values.get, RECORD_COLUMNS)]
+
+
+def _header() -> str:
+    """The header line of ``results.csv``, with its newline."""
+    return _csv_text([RECORD_COLUMNS])
+
+
+def _records_text(records: Iterable[FitRecord]) -> str:
+    """A whole ``results.csv``: the header, then one row per record."""
+    return _header() + _csv_text(_cells(record) for record in records)
+
+
+class _ResultsLog:
+    """``results.csv`` opened for appending: one ``write`` of a whole row, then fsync, per fit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists() or path.stat().st_size == 0:
+            atomic_write(path, lambda handle: handle.write(_header()), mode="w")
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+
+    def append(self, record: FitRecord) -> None:
+        data = _csv_text([_cells(record)]).encode("utf-8")
+        # One write call for the whole row: a reader (or a crash) sees all of it or none of
+        # it, except for a hard kill inside the call, whose torn row the next run drops.
+        written = os.write(self.fd, data)
+        while written < len(data):  # a short write (a full disk) -- finish the row
+            written += os.write(self.fd, data[written:])
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _parse_row(cells: list[str]) -> FitRecord:
+    if len(cells) != len(RECORD_COLUMNS):
+        raise ValueError(f"{len(cells)} cells, expected {len(RECORD_COLUMNS)}")
+    values = {}
+    for name, cell in zip(RECORD_COLUMNS, cells):
+        if name == "status":
+            if not cell:
+                raise ValueError("an empty status")
+            values[name] = cell
+        elif name in _INT_COLUMNS:
+            values[name] = int(cell)
+        else:
+            values[name] = float(cell)
+    return FitRecord(**{_field_name(name): value for name, value in values.items()})
+
+
+def _is_record(line: str) -> bool:
+    try:
+        _parse_row(next(csv.reader([line])))
+    except (ValueError, csv.Error, StopIteration):
+        return False
+    return True
+
+
+def _split_rows(text: str, path: Path) -> tuple[list[tuple[int, list[str]]], int]:
+    """The rows of ``text`` with their first line numbers, and where the last complete one ends.
+
+    ``text`` ends with a newline (or is empty). A row still inside a quoted field at the end is
+    torn -- a hard kill after a newline inside a quoted field -- and left out, unless a later
+    line is a whole record by itself: then a stray quote swallowed those rows, and that is an error.
+    """
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
+    rows, end = [], 0
+    while True:
+        number = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            rest = text[end:]
+            open_quote = consumed == len(text) and rest.count('"') % 2 == 1
+            if open_quote and not any(_is_record(line) for line in rest.splitlines()[1:]):
+                break
+            if not rows:
+                raise LayerNetError(
+                    f"{path}: not a layernet study results file (its header is not CSV: {error}); "
+                    "move it away, or start over with force (--force)"
+                ) from None
+            raise _not_a_record(path, number, error) from None
+        rows.append((number, cells))
+        end = consumed
+    return rows, end
+
+
+def _read_results(path: Path, settings: StudySettings, *, repair: bool) -> dict[tuple, FitRecord]:
+    """The records of ``results.csv``; a torn last row is dropped (and cut from the file if ``repair``)."""
+    raw = path.read_bytes()
+    try:
+        text = raw[: raw.rfind(b"\n") + 1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayerNetError(f"{path}: not a layernet study results file (not UTF-8 text)") from None
+    rows, end = _split_rows(text, path)
+    end = len(text[:end].encode("utf-8"))
+    if end < len(raw) and repair:
+        # A hard kill inside a write: the last row is incomplete. Cut it, so appends start clean.
+        os.truncate(path, end)
+    if not rows:
+        return {}
+    if rows[0][1] != list(RECORD_COLUMNS):
+        raise LayerNetError(
+            f"{path}: not a layernet study results file (its header is {','.join(rows[0][1])[:80]!r}); "
+            "move it away, or start over with force (--force)"
+        )
+    valid = set(settings.fit_keys())
+    records: dict[tuple, FitRecord] = {}
+    for number, cells in rows[1:]:
+        try:
+            record = _parse_row(cells)
+        except ValueError as error:
+            raise _not_a_record(path, number, error) from None
+        if record.key not in valid:
+            raise LayerNetError(f"{path}: line {number} records a fit that is not part of this study: {record.key}")
+        records.setdefault(record.key, record)
+    return records
+
+
+def _not_a_record(path: Path, number: int, error: Exception) -> LayerNetError:
+    return LayerNetError(
+        f"{path}: line {number} is not a study record ({error}); fix or delete that line, "
+        "or start over with force (--force)"
+    )
+
+
+# -- study.json and the folder --------------------------------------------------------------------
+
+
+def _directory(directory) -> Path:
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise LayerNetError(f"{directory}: is a file, not a folder; give a folder for the study's files")
+    return directory
+
+
+def _read_settings(path: Path, force: bool) -> dict:
+    """``study.json`` as a dict; a damaged one is an error unless ``force`` (then: empty)."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if (
+            not isinstance(stored, dict)
+            or stored.get("format") != FORMAT
+            or not isinstance(stored.get("settings"), dict)
+        ):
+            raise ValueError("not a layernet study")
+    except (OSError, ValueError) as error:
+        if force:
+            return {}
+        raise LayerNetError(
+            f"{path}: not a readable layernet study file ({error}); "
+            "use another folder, or start over with force (--force)"
+        ) from None
+    version = stored.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        if force:
+            return {}
+        raise LayerNetError(f"{path}: study format {version!r}, this layernet reads format {FORMAT_VERSION}")
+    return stored
+
+
+def _settings_from_stored(stored: dict, path: Path) -> StudySettings:
+    try:
+        settings = stored["settings"]
+        config = RunConfig.from_dict(stored["config"], source=str(path))
+        return StudySettings(
+            tuple(settings["depths"]),
+            tuple(settings["widths"]),
+            tuple(map(float, settings["lambdas"])),
+            settings["folds"],
+            config,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise LayerNetError(f"{path}: its study settings are malformed ({error})") from None
+
+
+def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | None, force: bool) -> dict:
+    """Make ``directory`` hold this study; return the records already there."""
+    from .. import __version__
+
+    wanted = json_safe(settings.to_dict())
+    results = directory / RESULTS_FILE
+    if stored:
+        if stored["settings"] != wanted and not force:
+            raise LayerNetError(
+                f"{directory} holds a different study ({_differences(stored['settings'], wanted)}); "
+                "use another folder, or start over there with force (--force), which deletes its results"
+            )
+    elif results.exists() and not force:
+        raise LayerNetError(
+            f"{directory} has a {RESULTS_FILE} but no {SETTINGS_FILE}, so its study is unknown; "
+            "use another folder, or start over there with force (--force)"
+        )
+    if not stored or stored["settings"] != wanted:
+        # A new study here (or a forced restart): old results must not be resumed.
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in (RESULTS_FILE, SUMMARY_FILE):
+            (directory / name).unlink(missing_ok=True)
+        document = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "layernet_version": __version__,
+            "settings": wanted,
+            "config": json_safe(settings.config.to_dict()),
+        }
+        text = json.dumps(document, indent=2) + "\n"
+        atomic_write(directory / SETTINGS_FILE, lambda handle: handle.write(text), mode="w")
+        return {}
+    if not results.exists():
+        return {}
+    try:
+        return _read_results(results, settings, repair=True)
+    except LayerNetError:
+        if not force:
+            raise
+        results.unlink()  # unreadable records of this very study: force starts it over
+        return {}
+
+
+def _differences(old: dict, new: dict, prefix: str = "") -> str:
+    changes = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = _differences(a, b, f"{prefix}{key}.")
+            if inner:
+                changes.append(inner)
+        elif a != b:
+            changes.append(f"{prefix}{key}: {_short(a)} there, {_short(b)} here")
+    return "; ".join(changes)
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
