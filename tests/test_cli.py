@@ -95,7 +95,7 @@ def test_quiet_prints_nothing():
         (["train", "--layers", "3,3,2"], "starts with 3 input"),
         (["train", "--hidden", "swish"], "unknown activation 'swish'"),
         (["train", "--method", "adam"], "training.method must be one of"),
-        (["train", "--lambda", "-1"], "training.lambda must be a number"),
+        (["train", "--lambda", "-1"], "--lambda -1: training.lambda must be a finite number"),
         (["train", "--max-iter", "0"], "training.max_iter must be an integer >= 1"),
     ],
 )
@@ -130,9 +130,9 @@ def test_help_loads_no_heavy_modules():
         "import sys\n"
         "from layernet_cli.app import app\n"
         "from typer.testing import CliRunner\n"
-        "for args in (['--help'], ['train', '--help']):\n"
+        "for args in (['--help'], ['train', '--help'], ['gradcheck', '--help']):\n"
         "    assert CliRunner().invoke(app, args).exit_code == 0\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'matplotlib'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'sklearn', 'matplotlib'})\n"
         "print(','.join(heavy))\n"
     )
     result = _run("-c", code)

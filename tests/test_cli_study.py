@@ -219,7 +219,7 @@ def test_study_help_loads_no_heavy_modules():
         "from typer.testing import CliRunner\n"
         "result = CliRunner().invoke(app, ['study', '--help'])\n"
         "assert result.exit_code == 0 and '--scheduler' in result.output, result.output\n"
-        "heavy = {'scipy', 'sklearn', 'matplotlib', 'joblib', 'distributed', 'pandas'}\n"
+        "heavy = {'numpy', 'scipy', 'sklearn', 'matplotlib', 'joblib', 'distributed', 'pandas'}\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & heavy)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,0 +1,223 @@
+"""What the commands share: exit codes, option types, configuration loading and overrides, path checks.
+
+Any configuration key can be set on the command line, ``--set training.tol=1e-6`` or
+``--training.tol 1e-6``. A value is read as a TOML value (``1e-6``, ``true``, ``[2, 5, 2]``); what
+is not TOML is a string, so ``--set training.method=lbfgs`` needs no quotes. Nothing here imports
+numpy: ``layernet --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, NamedTuple, Optional
+
+import typer
+from typer.core import TyperCommand
+
+import layernet as ln
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+ConfigArgument = Annotated[
+    Optional[Path], typer.Argument(help="A run configuration (TOML). Default: the reference network.")
+]
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--set",
+        metavar="SECTION.KEY=VALUE",
+        help="Set any configuration key, e.g. --set training.tol=1e-6 --set network.layers=[2,5,2] "
+        "(repeatable; --training.tol 1e-6 works too). Values are TOML; anything else is a string.",
+    ),
+]
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)?")
+_DOTTED_OPTION = re.compile(r"--([A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)(=.*)?", re.S)
+
+
+class Override(NamedTuple):
+    """One configuration change typed on the command line, and how it was typed (for messages)."""
+
+    origin: str
+    key: str
+    value: object
+
+
+def int_list(text: str | None, option: str) -> list[int] | None:
+    return _number_list(text, option, int, "integers like 2,5,5,2")
+
+
+def float_list(text: str | None, option: str) -> list[float] | None:
+    return _number_list(text, option, float, "numbers like 0,0.001,0.1")
+
+
+def _number_list(text: str | None, option: str, kind, example: str) -> list | None:
+    if text is None:
+        return None
+    try:
+        return [kind(part) for part in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated {example}, got {text!r}", param_hint=option) from None
+
+
+def names(text: str | None) -> str | list[str] | None:
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    return parts[0] if len(parts) == 1 else parts
+
+
+def toml_value(text: str):
+    """``text`` as a TOML value; a bracketed list of bare words item by item; otherwise the text itself."""
+    try:
+        table = tomllib.loads(f"v = {text}")
+    except tomllib.TOMLDecodeError:
+        table = {}
+    if list(table) == ["v"] and not isinstance(table["v"], (datetime.date, datetime.time)):
+        return table["v"]
+    stripped = text.strip()
+    if stripped.startswith("[") and stripped.endswith("]"):  # [tanh,relu] without TOML's quotes
+        inner = stripped[1:-1].strip()
+        return [toml_value(part.strip()) for part in inner.split(",")] if inner else []
+    return text
+
+
+def parse_sets(items: list[str] | None) -> list[Override]:
+    """``--set SECTION.KEY=VALUE`` items as overrides; a malformed item is a usage error."""
+    overrides = []
+    for item in items or []:
+        key, equals, text = item.partition("=")
+        key = key.strip()
+        if not equals or not _KEY.fullmatch(key):
+            raise typer.BadParameter(
+                f"expected SECTION.KEY=VALUE like training.tol=1e-6, got {item!r}", param_hint="--set"
+            )
+        overrides.append(Override(f"--set {item}", key.replace("-", "_"), toml_value(text)))
+    return overrides
+
+
+def aliased(ctx: typer.Context, aliases: dict[str, str]) -> list[Override]:
+    """Overrides from the short options in ``aliases`` ({"--lambda": "training.lambda", ...}) that were given."""
+    overrides = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        for option in param.opts:
+            if option in aliases and value is not None:
+                overrides.append(Override(f"{option} {_shown(value)}", aliases[option], value))
+    return overrides
+
+
+def _shown(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(_shown, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def load_config(config: Path | None, overrides: list[Override] = ()) -> ln.RunConfig:
+    """CONFIG (or the reference) with the command line's overrides applied.
+
+    A change that does not validate is reported as the command line's, not the file's:
+    ``--set training.tol=-1: training.tol must be a finite number > 0, got -1``.
+    """
+    cfg = ln.RunConfig.from_toml(config) if config is not None else ln.RunConfig.reference()
+    if not overrides:
+        return cfg
+    changes: dict[str, Override] = {}
+    for override in overrides:
+        earlier = changes.get(override.key)
+        if earlier is not None and earlier.value != override.value:
+            raise ln.ConfigError(f"{earlier.origin} and {override.origin} both set {override.key}")
+        changes[override.key] = override
+    # Without its source the config's errors do not begin with the file's name.
+    anonymous = dataclasses.replace(cfg, source=None)
+    try:
+        changed = anonymous.override({key: override.value for key, override in changes.items()})
+    except ln.ConfigError as failure:
+        raise ln.ConfigError(f"{_culprits(anonymous, list(changes.values()), failure)}: {failure}") from None
+    return dataclasses.replace(changed, source=cfg.source)
+
+
+def _culprits(cfg: ln.RunConfig, overrides: list[Override], failure: ln.ConfigError) -> str:
+    """The override that fails the way the whole set did, else the first that fails alone, else all."""
+    alone = {}
+    for override in overrides:
+        try:
+            cfg.override({override.key: override.value})
+        except ln.ConfigError as error:
+            alone[override.origin] = str(error)
+    for origin, message in alone.items():
+        if message == str(failure):
+            return origin
+    return next(iter(alone), " ".join(override.origin for override in overrides))
+
+
+def dotted_options_as_sets(args: list[str]) -> list[str]:
+    """``--section.key value`` and ``--section.key=value`` rewritten as ``--set section.key=value``."""
+    rewritten = []
+    tokens = iter(args)
+    for token in tokens:
+        match = _DOTTED_OPTION.fullmatch(token)
+        if token == "--":
+            rewritten += [token, *tokens]
+        elif match is None:
+            rewritten.append(token)
+        elif match.group(2) is not None:
+            rewritten += ["--set", f"{match.group(1)}{match.group(2)}"]
+        else:
+            value = next(tokens, None)
+            if value is None or value.startswith("--"):
+                raise typer.BadParameter("needs a value, e.g. --training.tol 1e-6", param_hint=token)
+            rewritten += ["--set", f"{match.group(1)}={value}"]
+    return rewritten
+
+
+class ConfigCommand(TyperCommand):
+    """A command that reads a run configuration: takes ``--section.key value``, lists the training keys."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, dotted_options_as_sets(args))
+
+    def format_epilog(self, ctx, formatter) -> None:
+        super().format_epilog(ctx, formatter)
+        # layernet.options is numpy-free; read only when help is shown.
+        from layernet.options import TrainOptions
+
+        rows = [
+            (f"training.{key}", text if default is None else f"{text} (default: {default})")
+            for key, default, text in TrainOptions.describe()
+        ]
+        with formatter.section("Training keys (--set training.KEY=VALUE)"):
+            formatter.write_dl(rows)
+        formatter.write_paragraph()
+        formatter.write_text("The data.* and network.* keys and seed are those of the file `layernet init` writes.")
+
+
+def writable(path: Path | None, option: str) -> None:
+    """Refuse an output path before training, not after it."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ln.LayerNetError(f"{option} {path}: is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ln.LayerNetError(f"{option} {path}: the folder {parent} does not exist")
+
+
+def save_plot(draw, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    ax = draw()
+    try:
+        ln.save_figure(ax, path)
+    finally:
+        plt.close(ax.figure)

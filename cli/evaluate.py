@@ -1,0 +1,83 @@
+"""``layernet evaluate`` measures a saved model on data; ``layernet predict`` labels a CSV's rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+import layernet as ln
+
+from .common import writable
+from .render import confusion_table, out
+
+
+def _evaluation_data(model: ln.Network, data: Path | None, label: str):
+    """Features and labels to evaluate on: a CSV, a configuration, or the model's own run."""
+    if data is not None and data.suffix.lower() == ".csv":
+        dataset = ln.datasets.read_csv(data, label=int(label) if label.lstrip("-").isdigit() else label)
+        return dataset.X, dataset.y, str(data)
+    if data is not None:
+        cfg = ln.RunConfig.from_toml(data)
+    else:
+        raw = model.training_summary.get("config")
+        if raw is None:
+            raise ln.LayerNetError("this model does not record its training data; give DATA (a config or a CSV)")
+        cfg = ln.RunConfig.from_dict(raw, source="the model's run configuration")
+    split = ln.load_data(cfg)
+    if len(split.y_test):
+        return split.X_test, split.y_test, f"{split.dataset.name} test split ({len(split.y_test)} samples)"
+    return split.X_train, split.y_train, f"{split.dataset.name} ({len(split.y_train)} samples, the training data)"
+
+
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
+    data: Annotated[
+        Optional[Path],
+        typer.Argument(help="A config (.toml) or a CSV; default: the data the model was trained on."),
+    ] = None,
+    label: Annotated[str, typer.Option("--label", help="CSV label column, by name or index.")] = "-1",
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one)."""
+    net = ln.load(model)
+    X, y, description = _evaluation_data(net, data, label)
+    result = ln.evaluate(net, X, y)
+    if as_json:
+        print(json.dumps(ln.persistence.json_safe({**result.to_dict(), "data": description}), indent=2))
+        return
+    out.print(f"{model}: {description}", highlight=False, soft_wrap=True)
+    out.print(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)", highlight=False)
+    out.print(confusion_table(result))
+
+
+def predict(
+    model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
+    features: Annotated[Path, typer.Argument(help="A CSV of feature columns, with or without a header.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here, not stdout.")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
+) -> None:
+    """Predict one label per row of FEATURES.csv."""
+    net = ln.load(model)
+    writable(output, "--output")
+    X, _ = ln.datasets.read_features_csv(features, n_features=net.n_features)
+    labels = net.predict(X)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if proba:
+        probabilities = net.predict_proba(X)
+        writer.writerow(["label", *[f"p_{c}" for c in net._class_labels().tolist()]])
+        for label, row in zip(labels.tolist(), probabilities):
+            writer.writerow([label, *(f"{p:.6g}" for p in row)])
+    else:
+        writer.writerow(["label"])
+        writer.writerows([label] for label in labels.tolist())
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        ln.persistence.atomic_write(output, lambda handle: handle.write(buffer.getvalue()), mode="w")

@@ -1,0 +1,107 @@
+"""``layernet train``: configure a run, train it with a progress bar, report and save it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+import layernet as ln
+
+from .common import (
+    EXIT_INTERRUPTED,
+    ConfigArgument,
+    SetOption,
+    aliased,
+    int_list,
+    load_config,
+    names,
+    parse_sets,
+    save_plot,
+    writable,
+)
+from .render import TrainingProgress, out, summary_table
+
+#: The short options and the configuration keys they set (``--set KEY=VALUE`` sets any key).
+ALIASES = {
+    "--layers": "network.layers",
+    "--hidden": "network.hidden",
+    "--output": "network.output",
+    "--lambda": "training.lambda",
+    "--method": "training.method",
+    "--max-iter": "training.max_iter",
+    "--learning-rate": "training.learning_rate",
+    "--threads": "training.threads",
+    "--seed": "seed",
+}
+
+EPILOG = "The short options set these keys: " + ", ".join(f"{option} ({key})" for option, key in ALIASES.items()) + "."
+
+
+def _layers(text: str | None):
+    return int_list(text, "--layers")
+
+
+def train(
+    ctx: typer.Context,
+    config: ConfigArgument = None,
+    sets: SetOption = None,
+    layers: Annotated[
+        Optional[str], typer.Option("--layers", callback=_layers, help="Layer sizes, e.g. 2,5,5,2.")
+    ] = None,
+    hidden: Annotated[
+        Optional[str],
+        typer.Option("--hidden", callback=names, help="Hidden activation, or one per hidden layer: tanh,relu."),
+    ] = None,
+    output: Annotated[
+        Optional[str], typer.Option("--output", help="Output activation: sigmoid, softmax, identity.")
+    ] = None,
+    lambda_: Annotated[Optional[float], typer.Option("--lambda", help="Regularization strength.")] = None,
+    method: Annotated[Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs or gd.")] = None,
+    max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
+    threads: Annotated[
+        Optional[int], typer.Option("--threads", help="Threads for training (default: chosen from the problem's size).")
+    ] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the decision boundary to this PNG.")] = None,
+    cost_plot: Annotated[
+        Optional[Path], typer.Option("--cost-plot", help="Draw cost per iteration to this PNG.")
+    ] = None,
+    save: Annotated[Optional[Path], typer.Option("--save", help="Save the trained model (.npz).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+) -> None:
+    """Train the network described in CONFIG (the reference 2-3-2 moons network if omitted)."""
+    # The short options reach the run through ctx.params and ALIASES, like --set.
+    cfg = load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)])
+    for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
+        writable(path, option)
+    if plot is not None and cfg.network.layers[0] != 2:
+        raise ln.LayerNetError(
+            f"--plot draws a decision boundary over two features; this network takes {cfg.network.layers[0]}"
+        )
+
+    show_progress = not quiet and sys.stdout.isatty()
+    with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
+        run = ln.run(cfg, callback=progress)
+
+    if save is not None:
+        ln.save(run.network, save)
+    if plot is not None:
+        save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot)
+    if cost_plot is not None and run.result.iterations:
+        save_plot(lambda: ln.plot_cost_history(run.result), cost_plot)
+
+    if as_json:
+        print(json.dumps(ln.persistence.json_safe(run.metrics), indent=2))
+    elif not quiet:
+        out.print(summary_table(run.metrics))
+        for path, what in ((save, "model"), (plot, "decision boundary"), (cost_plot, "cost plot")):
+            if path is not None and (what != "cost plot" or run.result.iterations):
+                out.print(f"{what} written to {path}", highlight=False, soft_wrap=True)
+    if run.result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
