@@ -295,10 +295,15 @@ def gradcheck(
     """Compare backpropagation with numerical gradients for CONFIG's network, per layer."""
     if at not in ("debug", "init"):
         raise typer.BadParameter(f"expected 'debug' or 'init', got {at!r}", param_hint="--at")
-    net, report = ln.gradcheck.check_config_gradients(_load_config(config), samples=samples, at=at)
+    net, report = ln.gradcheck.check_config_gradients(_load_config(config), samples=samples, at=at, tolerance=tolerance)
     out.print(gradcheck_table(net, report, tolerance))
-    if report.relative_difference >= tolerance:
-        error(f"relative difference {report.relative_difference:.3e} is above the tolerance {tolerance:g}")
+    if not report.passed:
+        if report.relative_difference >= report.limit:
+            what, value, limit = "relative difference", report.relative_difference, report.limit
+        else:
+            i = report.failed_layers[0]
+            what, value, limit = f"layer {i + 1} relative difference", report.per_layer[i], report.per_layer_limit[i]
+        error(f"{what} {value:.3e} is above the tolerance {limit:g}")
         raise typer.Exit(EXIT_ERROR)
 
 
