@@ -1,4 +1,4 @@
-"""``layernet gradcheck``: backpropagation against central differences, per layer."""
+"""``layernet gradcheck``: backpropagation against numerical differences, per layer and overall."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ def gradcheck(
     if at not in ("debug", "init"):
         raise typer.BadParameter(f"expected 'debug' or 'init', got {at!r}", param_hint="--at")
     cfg = load_config(config, parse_sets(sets))
-    net, report = ln.gradcheck.check_config_gradients(cfg, samples=samples, at=at)
+    net, report = ln.gradcheck.check_config_gradients(cfg, samples=samples, at=at, tolerance=tolerance)
     out.print(gradcheck_table(net, report, tolerance))
-    if report.relative_difference >= tolerance:
-        error(f"relative difference {report.relative_difference:.3e} is above the tolerance {tolerance:g}")
+    if not report.passed:
+        if report.relative_difference >= report.limit:
+            what, value, limit = "relative difference", report.relative_difference, report.limit
+        else:
+            i = report.failed_layers[0]
+            what, value, limit = f"layer {i + 1} relative difference", report.per_layer[i], report.per_layer_limit[i]
+        error(f"{what} {value:.3e} is above the tolerance {limit:g}")
         raise typer.Exit(EXIT_ERROR)

@@ -290,13 +290,57 @@ def test_show_describes_the_model(model_with_split):
 
 
 def test_gradcheck_passes_and_fails(tmp_path):
+    import numpy as np
+
+    import layernet as ln
+
     result = runner.invoke(app, ["gradcheck"])
     assert result.exit_code == 0, result.output
     assert "pass" in result.output and "all" in result.output
-    result = runner.invoke(app, ["gradcheck", "--tolerance", "1e-14"])
+    wrong = ln.Activation("wrong_tanh_cli", np.tanh, lambda z: 1.001 * (1.0 - np.tanh(z) ** 2))
+    config = tmp_path / "wrong.toml"
+    config.write_text('[network]\nhidden = "wrong_tanh_cli"\n')
+    try:
+        ln.register_activation(wrong)
+        result = runner.invoke(app, ["gradcheck", str(config), "--at", "init"])
+    finally:
+        ln.activations._REGISTRY.pop("wrong_tanh_cli", None)
     assert result.exit_code == 1
-    assert "above the tolerance" in result.output
+    assert "above the tolerance" in result.output and "FAIL" in result.output
+    assert runner.invoke(app, ["gradcheck", "--tolerance", "0"]).exit_code == 1
     assert runner.invoke(app, ["gradcheck", "--at", "bogus"]).exit_code == 2
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh"])
+def test_gradcheck_at_init_passes_for_the_reference_network_at_any_seed(tmp_path, hidden):
+    """At the run's own random weights the course's central difference failed a correct tanh
+    network in most seeds; the check must not."""
+    for seed in range(6):
+        config = tmp_path / f"seed{seed}.toml"
+        config.write_text(f'seed = {seed}\n[network]\nhidden = "{hidden}"\n')
+        result = runner.invoke(app, ["gradcheck", str(config), "--at", "init"])
+        assert result.exit_code == 0, result.output
+        assert "FAIL" not in result.output and result.output.count(" pass") == 3
+
+
+def test_gradcheck_fails_on_a_failing_layer_under_a_passing_total(monkeypatch):
+    """A 1e-6 error in the first of four sigmoid layers hides under an overall ratio below 1e-9."""
+    import numpy as np
+
+    import layernet as ln
+
+    sigmoid = ln.get_activation("sigmoid")
+    wrong = ln.Activation("sigmoid_cli", sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z)) * (1.0 + 1e-6))
+    net = ln.Network([2, 5, 5, 5, 5, 3], hidden=[wrong] + ["sigmoid"] * 3, output="softmax").init(seed=1)
+    rng = np.random.default_rng(1)
+    report = ln.gradient_check(net, rng.normal(size=(16, 2)), rng.integers(0, 3, size=16))
+    assert report.relative_difference < 1e-9 < report.per_layer[0]
+    monkeypatch.setattr(ln.gradcheck, "check_config_gradients", lambda *args, **kwargs: (net, report))
+    result = runner.invoke(app, ["gradcheck"])
+    assert result.exit_code == 1
+    assert "layer 1 relative difference" in result.output and "above the tolerance" in result.output
+    rows = [line for line in result.output.splitlines() if "sigmoid" in line or "all" in line]
+    assert "FAIL" in rows[0] and all("FAIL" not in row for row in rows[1:]), result.output
 
 
 def test_interrupted_training_exits_130_and_saves(tmp_path):
