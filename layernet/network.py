@@ -99,7 +99,7 @@ class Network:
                     f"but layer {index + 1} of {len(self.layers)} uses it"
                 )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
-        self.loss = loss_for(self.output_activation)
+        self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
         self._theta = self.packer.zeros()
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view
@@ -430,6 +430,7 @@ class Network:
             )
         if not np.isfinite(Y).all():
             raise DataError("Y must be finite")
+        self.loss.check_targets(Y)  # e.g. cross-entropy targets outside [0, 1]
         return np.ascontiguousarray(Y)
 
     def _load(self, theta, n_samples: int) -> Workspace:
