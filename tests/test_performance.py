@@ -8,33 +8,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from reference import reference_cost_and_grad
 
 import layernet as ln
 from layernet import threads as threads_module
-
-
-def course_cost_and_grad(theta, X, Y, sizes, hidden, lambda_):
-    """The course's formulas, written plainly: ones columns, log(a), deltas through the full theta."""
-    m = X.shape[0]
-    thetas, start = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        thetas.append(theta[start : start + n_out * (n_in + 1)].reshape(n_out, n_in + 1))
-        start += n_out * (n_in + 1)
-    f = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh}[hidden]
-    df = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}[hidden]
-    inputs = [np.hstack([np.ones((m, 1)), X])]
-    for th in thetas[:-1]:
-        inputs.append(np.hstack([np.ones((m, 1)), f(inputs[-1] @ th.T)]))
-    out = 1 / (1 + np.exp(-(inputs[-1] @ thetas[-1].T)))
-    J = np.sum(-Y * np.log(out) - (1 - Y) * np.log(1 - out)) / m
-    J += lambda_ / (2 * m) * sum(np.sum(th[:, 1:] ** 2) for th in thetas)
-    d, grads = out - Y, [None] * len(thetas)
-    for index in range(len(thetas) - 1, -1, -1):
-        grads[index] = d.T @ inputs[index] / m
-        grads[index][:, 1:] += lambda_ / m * thetas[index][:, 1:]
-        if index:
-            d = (d @ thetas[index] * df(inputs[index]))[:, 1:]
-    return J, np.concatenate([g.ravel() for g in grads])
 
 
 def problem(sizes, m=60, seed=0):
@@ -53,7 +30,9 @@ def test_cost_and_gradient_match_the_course_formulas(sizes, hidden, lambda_):
     X, _, Y = problem(sizes)
     net = ln.Network(sizes, hidden=hidden).init(seed=1)
     J, grad = net.cost_and_grad(None, X, Y, lambda_)
-    J_ref, grad_ref = course_cost_and_grad(net.theta, X, Y, sizes, hidden, lambda_)
+    J_ref, grad_ref = reference_cost_and_grad(
+        sizes, [hidden] * (len(sizes) - 2) + ["sigmoid"], net.theta, X, Y, lambda_
+    )
     assert J == pytest.approx(J_ref, rel=1e-12)
     assert np.linalg.norm(grad - grad_ref) <= 1e-12 * np.linalg.norm(grad_ref)
     J_fast, grad_fast = net.evaluator(X, Y, lambda_)(net.theta.copy())
