@@ -11,7 +11,6 @@ import pytest
 from reference import reference_cost_and_grad
 
 import layernet as ln
-from layernet import threads as threads_module
 
 
 def problem(sizes, m=60, seed=0):
@@ -153,37 +152,6 @@ def test_evaluations_allocate_nothing_proportional_to_the_samples(hidden, output
 
 
 # -- threads -------------------------------------------------------------------------------------
-
-
-def test_thread_rule_by_problem_size(monkeypatch):
-    monkeypatch.setattr(threads_module, "idle_cores", lambda: 8)
-    assert threads_module.choose_threads(200, [2, 3, 2]) == 1
-    assert threads_module.choose_threads(1797, [64, 25, 10]) == 1
-    assert threads_module.choose_threads(1257, [64, 100, 10]) == 1
-    assert threads_module.choose_threads(20_000, [100, 256, 256, 10]) == 8
-    limit = threads_module.MULTITHREAD_MIN_WORK
-    assert threads_module.choose_threads(limit, [1, 1]) == 8
-    assert threads_module.choose_threads(limit - 1, [1, 1]) == 1
-
-
-@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.0, 4), (1.6, 3), (2.4, 3), (3.6, 1), (9.0, 1)])
-def test_idle_cores_leave_out_the_busy_ones(monkeypatch, load, expected):
-    monkeypatch.setattr(threads_module, "available_cores", lambda: 4)
-    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (load, load, load))
-    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 1.0)
-    assert threads_module.idle_cores() == expected
-
-
-def test_idle_cores_see_runnable_neighbours_before_the_average(monkeypatch):
-    monkeypatch.setattr(threads_module, "available_cores", lambda: 2)
-    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
-    monkeypatch.setattr(threads_module, "_runnable_now", lambda: 2.0)  # this process and one other
-    assert threads_module.idle_cores() == 1
-
-
-def test_runnable_now_counts_this_process():
-    runnable = threads_module._runnable_now()
-    assert runnable >= 1 or not sys.platform.startswith("linux")
 
 
 def blas_thread_counts() -> set[int]:
