@@ -11,7 +11,7 @@ import layernet as ln
 def test_evaluate_counts_every_sample(moons):
     X, y = moons
     net = ln.Network([2, 3, 2]).init(seed=0)
-    ln.train(net, X, y, 1e-3, method="lbfgs", max_iter=200)
+    ln.train(net, X, y, lambda_=1e-3, method="lbfgs", max_iter=200)
     result = ln.evaluate(net, X, y)
     assert result.n_samples == 200 and result.confusion.sum() == 200
     assert np.trace(result.confusion) / 200 == pytest.approx(result.accuracy)

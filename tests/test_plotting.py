@@ -23,7 +23,7 @@ def _close_figures():
 def fitted(moons):
     X, y = moons
     net = ln.Network([2, 3, 2]).init(seed=0)
-    result = ln.train(net, X, y, 1e-3, method="lbfgs", max_iter=200)
+    result = ln.train(net, X, y, lambda_=1e-3, method="lbfgs", max_iter=200)
     return net, X, y, result
 
 

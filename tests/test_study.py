@@ -63,7 +63,9 @@ def test_a_record_is_what_it_claims(result):
     record = next(r for r in result.records if r.key == (2, 3, 0.1, 1))
     train_index, val_index = folds[1]
     net = ln.Network([2, 3, 3, 2]).init(rng=np.random.default_rng(study.fit_seed(settings.seed, 2, 3, 0.1, 1)))
-    fitted = ln.train(net, data.X_train[train_index], data.y_train[train_index], 0.1, "cg", max_iter=30, classes=[0, 1])
+    fitted = ln.train(
+        net, data.X_train[train_index], data.y_train[train_index], lambda_=0.1, method="cg", max_iter=30, classes=[0, 1]
+    )
     assert record.train_cost == fitted.cost
     assert (record.iterations, record.evaluations, record.status) == (
         fitted.iterations,
@@ -174,7 +176,7 @@ def test_the_best_configuration_is_refit_and_tested_once(result):
     # Independently: the configuration trained on all 70 study samples, scored on the 30 test samples.
     sizes = [2, *[best.width] * best.depth, 2]
     net = ln.Network(sizes).init(rng=np.random.default_rng(study.fit_seed(result.settings.seed, *best.key)))
-    ln.train(net, data.X_train, data.y_train, best.lambda_, "cg", max_iter=30, classes=[0, 1])
+    ln.train(net, data.X_train, data.y_train, lambda_=best.lambda_, method="cg", max_iter=30, classes=[0, 1])
     assert refit.test_accuracy == net.score(data.X_test, data.y_test)
     assert refit.train_accuracy == net.score(data.X_train, data.y_train)
     np.testing.assert_array_equal(result.network.theta, net.theta)

@@ -45,7 +45,9 @@ def test_momentum_speeds_up_gradient_descent(moons):
     costs = []
     for momentum in (0.0, 0.9):
         net = ln.Network([2, 3, 2]).init(seed=0)
-        costs.append(ln.train(net, X, y, 1e-3, method="gd", max_iter=300, learning_rate=0.5, momentum=momentum).cost)
+        costs.append(
+            ln.train(net, X, y, lambda_=1e-3, method="gd", max_iter=300, learning_rate=0.5, momentum=momentum).cost
+        )
     assert costs[1] < costs[0]
 
 
@@ -68,7 +70,7 @@ def test_callback_sees_every_iteration_and_can_stop(moons):
         return info.iteration == 7
 
     net = ln.Network([2, 3, 2]).init(seed=0)
-    result = ln.train(net, X, y, 1e-3, method="cg", callback=callback)
+    result = ln.train(net, X, y, lambda_=1e-3, method="cg", callback=callback)
     assert [info.iteration for info in seen] == list(range(1, 8))
     assert result.status == "stopped" and result.iterations == 7
     assert all(b.cost <= a.cost for a, b in zip(seen, seen[1:]))
@@ -86,7 +88,7 @@ def test_keyboard_interrupt_ends_cleanly_with_the_best_parameters(moons):
     for method in ("cg", "gd"):
         net = ln.Network([2, 3, 2]).init(seed=0)
         start = net.cost(None, X, Y, 1e-3)
-        result = ln.train(net, X, y, 1e-3, method=method, callback=callback)
+        result = ln.train(net, X, y, lambda_=1e-3, method=method, callback=callback)
         assert result.status == "interrupted" and result.interrupted
         assert "interrupted" in result.message
         assert result.cost <= min(result.cost_history) + 1e-15
@@ -97,7 +99,7 @@ def test_keyboard_interrupt_ends_cleanly_with_the_best_parameters(moons):
 def test_max_iter_is_reported(moons):
     X, y = moons
     net = ln.Network([2, 3, 2]).init(seed=0)
-    result = ln.train(net, X, y, 1e-3, method="cg", max_iter=3)
+    result = ln.train(net, X, y, lambda_=1e-3, method="cg", max_iter=3)
     assert result.status == "max_iter" and result.iterations == 3
     assert not result.converged
 
@@ -105,7 +107,7 @@ def test_max_iter_is_reported(moons):
 def test_precision_loss_is_explained(moons):
     X, y = moons
     net = ln.Network([2, 3, 2]).init(seed=0)
-    result = ln.train(net, X, y, 1e-3, method="cg", tol=1e-300)
+    result = ln.train(net, X, y, lambda_=1e-3, method="cg", tol=1e-300)
     assert result.status == "precision_loss"
     assert "float64" in result.message and "check_gradients" in result.message
     assert "scipy:" in result.message
@@ -116,7 +118,7 @@ def test_string_labels_and_explicit_classes(rng):
     X = rng.normal(size=(30, 2))
     y = np.where(X[:, 0] > 0, "b", "a")
     net = ln.Network([2, 3, 3]).init(seed=0)
-    ln.train(net, X, y, 0.01, method="lbfgs", classes=["a", "b", "c"])
+    ln.train(net, X, y, lambda_=0.01, method="lbfgs", classes=["a", "b", "c"])
     assert list(net.classes_) == ["a", "b", "c"]
     assert set(net.predict(X)) <= {"a", "b", "c"}
 
@@ -139,7 +141,7 @@ def test_error_inside_training_restores_the_parameters(moons):
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        ln.train(net, X, y, 1e-3, callback=callback)
+        ln.train(net, X, y, lambda_=1e-3, callback=callback)
     np.testing.assert_array_equal(net.theta, before)
     assert net.classes_ is None
 
