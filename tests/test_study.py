@@ -47,8 +47,10 @@ def test_one_record_per_fit_in_grid_order(result):
         assert record.n_parameters == sum(
             (a + 1) * b for a, b in zip([2] + [record.width] * record.depth, [record.width] * record.depth + [2])
         )
-        assert 1 <= record.iterations <= 30 and record.evaluations >= record.iterations
-        assert record.status in ("converged", "max_iter", "precision_loss")
+        # 30 CG iterations are far fewer than these fits need (the reference run takes ~700):
+        # every fit stops at the limit, and its record says so.
+        assert record.status == "max_iter" and record.iterations == 30
+        assert record.evaluations >= record.iterations
         assert record.train_cost > 0 and record.seconds > 0
     assert result.settings.test_size == 0.3  # the reference holds nothing out; a study does
 
