@@ -47,8 +47,10 @@ def test_one_record_per_fit_in_grid_order(result):
         assert record.n_parameters == sum(
             (a + 1) * b for a, b in zip([2] + [record.width] * record.depth, [record.width] * record.depth + [2])
         )
-        assert 1 <= record.iterations <= 30 and record.evaluations >= record.iterations
-        assert record.status in ("converged", "max_iter", "precision_loss")
+        # 30 CG iterations are far fewer than these fits need (the reference run takes ~700):
+        # every fit stops at the limit, and its record says so.
+        assert record.status == "max_iter" and record.iterations == 30
+        assert record.evaluations >= record.iterations
         assert record.train_cost > 0 and record.seconds > 0
     assert result.settings.test_size == 0.3  # the reference holds nothing out; a study does
 
@@ -194,7 +196,7 @@ def test_no_test_set_means_no_test_accuracy():
 # -- exports --------------------------------------------------------------------------------------
 
 
-def test_to_csv_to_json_and_pandas(tmp_path, result):
+def test_to_csv_and_to_json(tmp_path, result):
     path = result.to_csv(tmp_path / "records.csv")
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(study.RECORD_COLUMNS) and len(lines) == N_FITS + 1
@@ -212,7 +214,10 @@ def test_to_csv_to_json_and_pandas(tmp_path, result):
     with_records = json.loads(result.to_json(include_records=True))
     assert with_records["records"][0] == result.records[0].to_dict()
 
-    pd = pytest.importorskip("pandas")
+
+def test_to_dataframe(result):
+    import pandas as pd  # in the test extra: a missing pandas fails here rather than skipping
+
     frame = result.to_dataframe()
     assert list(frame.columns) == list(study.RECORD_COLUMNS) and len(frame) == N_FITS
     means = frame.groupby(["depth", "width", "lambda"])["validation_accuracy"].mean()

@@ -1,4 +1,6 @@
-"""train() and the optimizers: convergence, the shared TrainResult, stops, interrupts, bad input."""
+"""train(): convergence, the shared TrainResult, stops and interrupts through train, bad input.
+
+The optimizers themselves (the Objective, each method against scipy, statuses) are in test_optimize."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import numpy as np
 import pytest
 
 import layernet as ln
-from layernet.optimize import Objective, minimize
 
 
 @pytest.mark.parametrize("method", ["cg", "lbfgs"])
@@ -35,7 +36,14 @@ def test_every_method_fills_the_same_result(moons, method):
     assert result.seconds > 0
     np.testing.assert_array_equal(result.theta, net.theta)
     assert net.cost(None, X, np.eye(2)[y], 1e-3) == pytest.approx(result.cost)
-    assert result.status in {"converged", "max_iter", "precision_loss"}
+    # What each method reaches in 300 iterations on the seeded moons, and the fact behind it.
+    expected = {"cg": "max_iter", "lbfgs": "max_iter", "bfgs": "converged", "gd": "max_iter"}[method]
+    assert result.status == expected, result.message
+    largest_gradient = np.max(np.abs(net.cost_and_grad(None, X, np.eye(2)[y], 1e-3)[1]))
+    if expected == "converged":
+        assert result.converged and result.iterations < 300 and largest_gradient <= 1e-5
+    else:
+        assert not result.converged and result.iterations == 300 and largest_gradient > 1e-5
     assert set(result.summary()) >= {"cost", "iterations", "evaluations", "status", "message", "converged"}
 
 
@@ -58,38 +66,6 @@ def test_gradient_descent_divergence_is_reported_not_warned(rng):
     assert result.status == "diverged"
     assert "learning_rate" in result.message
     assert np.isfinite(net.theta).all() and np.isfinite(result.cost)
-
-
-def test_cg_evaluates_each_distinct_point_once(moons):
-    X, y = moons
-    net = ln.Network([2, 3, 2]).init(seed=0)
-    inner = net.evaluator(X, np.eye(2)[y], 1e-3)
-    points = []
-
-    def counting(theta):
-        points.append(theta.copy())
-        return inner(theta)
-
-    outcome = minimize(counting, net.theta.copy(), method="cg", max_iter=50)
-    distinct = {p.tobytes() for p in points}
-    assert len(points) == len(distinct) == outcome.evaluations
-
-
-def test_objective_cache_and_fresh_gradients():
-    calls = []
-
-    def f(x):
-        calls.append(1)
-        return float(x @ x), 2 * x
-
-    objective = Objective(f)
-    x = np.array([1.0, 2.0])
-    assert objective.f(x) == 5.0
-    g1, g2 = objective.g(x), objective.g(x)
-    assert len(calls) == 1 and objective.evaluations == 1
-    assert g1 is not g2
-    g1[:] = 0
-    np.testing.assert_array_equal(objective.g(x), [2.0, 4.0])
 
 
 def test_callback_sees_every_iteration_and_can_stop(moons):
