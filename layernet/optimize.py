@@ -142,7 +142,8 @@ class _Recorder:
         cost_here, grad = self.objective(x)
         cost = cost_here if cost is None else float(cost)
         self.costs.append(cost)
-        self.grad_norms.append(float(np.linalg.norm(grad)))
+        with np.errstate(over="ignore"):  # a huge but finite gradient's norm is inf, not a warning
+            self.grad_norms.append(float(np.linalg.norm(grad)))
         if self.callback is not None:
             info = IterationInfo(
                 iteration=len(self.costs),

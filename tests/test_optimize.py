@@ -228,8 +228,7 @@ def test_ctrl_c_before_any_evaluation_returns_the_start(method):
 
 
 def test_gradient_descent_with_a_huge_learning_rate_diverges_and_keeps_the_best_point():
-    # 1e6 overflows in one jump; a rate whose run passes through huge-but-finite gradients first
-    # meets the bug pinned by the xfail below.
+    # 1e6 overflows in one jump; the rates below pass through huge-but-finite gradients first.
     outcome = minimize(quadratic, np.ones(3), method="gd", learning_rate=1e6, max_iter=500)
     assert outcome.status == "diverged" and "learning_rate" in outcome.message
     assert np.isfinite(outcome.x).all() and np.isfinite(outcome.cost)
@@ -237,15 +236,9 @@ def test_gradient_descent_with_a_huge_learning_rate_diverges_and_keeps_the_best_
     assert outcome.cost == quadratic(np.ones(3))[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason="library bug: the recorder takes np.linalg.norm of a finite but huge gradient outside "
-    "the Objective's errstate, so a diverging gd run warns 'overflow encountered in dot' "
-    "(an error under -W error) instead of reporting 'diverged'",
-)
 @pytest.mark.parametrize("learning_rate", [1.0, 100.0])
 def test_gradient_descent_divergence_is_reported_not_warned_on_a_quadratic(learning_rate):
+    # The norm of a huge but finite gradient once overflowed outside the Objective's errstate.
     outcome = minimize(quadratic, np.zeros(3), method="gd", learning_rate=learning_rate, max_iter=2000)
     assert outcome.status == "diverged"
 

@@ -99,9 +99,7 @@ def test_check_threads_passes_none_and_positive_ints(threads):
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, 2.0, "2", True, False, [2]])
 def test_check_threads_rejects_everything_else_and_says_what_it_got(bad):
-    with pytest.raises(
-        ValueError, match=r"threads must be a positive integer or None \(automatic\), got " + re.escape(repr(bad))
-    ):
+    with pytest.raises(ValueError, match=r"threads must be an integer >= 1 \(or None\), got " + re.escape(repr(bad))):
         check_threads(bad)
 
 

@@ -1,4 +1,5 @@
-"""The fast evaluation path: its numbers, what it allocates, how often it evaluates, its threads."""
+"""The evaluation engine (layernet/_engine.py): its numbers against the course's formulas, what it
+allocates, how often it evaluates, its sample parts and threads, its cache-sized blocks."""
 
 from __future__ import annotations
 
@@ -197,6 +198,24 @@ def test_evaluations_split_among_workers_add_up(workers):
         J_split, grad_split = split(theta)
         assert J_split == pytest.approx(J, rel=1e-13)
         assert np.linalg.norm(grad_split - grad) <= 1e-13 * np.linalg.norm(grad)
+
+
+@pytest.mark.parametrize("block", [1, 4, 7])
+@pytest.mark.parametrize(("hidden", "output"), [("sigmoid", "sigmoid"), ("tanh", "softmax"), ("relu", "identity")])
+def test_cache_sized_blocks_change_nothing(monkeypatch, block, hidden, output):
+    # Hidden layers' elementwise passes run over blocks of units; tiny blocks (one unit at a time,
+    # ragged last blocks) must give the same cost and gradient as the plain formulas.
+    import layernet._engine as engine
+
+    monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", block * 50)
+    sizes = [3, 11, 6, 3]
+    X, _, Y = problem(sizes, m=50, seed=21)
+    net = ln.Network(sizes, hidden=hidden, output=output).init(seed=22)
+    assert len(engine.Workspace(net.layers, net.packer, 50).blocks[0]) > 1  # blocks are in use
+    J, grad = net.evaluator(X, Y, 0.3)(net.theta.copy())
+    J_ref, grad_ref = reference_cost_and_grad(sizes, [hidden, hidden, output], net.theta, X, Y, 0.3)
+    assert J == pytest.approx(J_ref, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-13)
 
 
 def test_split_evaluations_allocate_nothing_proportional_to_the_samples():
