@@ -15,7 +15,7 @@ submodules load the same way.
 import importlib as _importlib
 import typing as _typing
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 # Public name -> the module that defines it. A new public name is added here and to __all__.
 _EXPORTS = {

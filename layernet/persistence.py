@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._version import __version__
 from .activations import _REGISTRY
 from .errors import LayerNetError, ModelFileError
 from .network import Network
@@ -81,8 +82,6 @@ def save(net: Network, path: str | Path) -> Path:
                 f"activation {name!r} is not registered; call layernet.register_activation on it so a saved "
                 "model can name it (and register it again before loading)"
             )
-    from . import __version__
-
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
