@@ -1,4 +1,12 @@
-"""Network: an ordered list of layers over one flat parameter vector; forward, backprop, cost."""
+"""Network: an ordered list of layers over one flat parameter vector -- the public face.
+
+A network checks what it is given (features, targets, parameters) at its boundary and hands the
+work to its :class:`~layernet._engine.Engine` (buffers, threads, the passes). It also carries
+the state a saved model needs to answer in the user's terms: ``classes_`` (what each output unit
+stands for, encoded by :mod:`layernet.labels`) and ``scaler`` (the standardization its inputs get,
+:mod:`layernet.preprocessing`), so a loaded model takes raw features and returns the user's
+labels, and ``training_summary`` (how it was trained), which :mod:`layernet.persistence` writes.
+"""
 
 from __future__ import annotations
 
