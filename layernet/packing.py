@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._checks import check_int
 from .errors import LayerNetError
 
 __all__ = ["ParameterPacker"]
@@ -42,9 +43,9 @@ class ParameterPacker:
     def __init__(self, shapes: Sequence[tuple[int, int]], dtype=np.float64) -> None:
         checked = []
         for index, shape in enumerate(shapes):
-            if len(shape) != 2 or any(not _is_positive_int(n) for n in shape):
-                raise LayerNetError(f"shape {index} must be two positive ints, got {tuple(shape)!r}")
-            checked.append((int(shape[0]), int(shape[1])))
+            if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence) or len(shape) != 2:
+                raise LayerNetError(f"shape {index} must be a pair (rows, columns), got {shape!r}")
+            checked.append(tuple(check_int(n, f"shape {index}[{axis}]", low=1) for axis, n in enumerate(shape)))
         if not checked:
             raise LayerNetError("a ParameterPacker needs at least one shape")
         self.shapes: tuple[tuple[int, int], ...] = tuple(checked)
@@ -107,7 +108,3 @@ class ParameterPacker:
             raise LayerNetError(f"{name} must have dtype {self.dtype}, got {flat.dtype}")
         if flat.shape[0] != self.size:
             raise LayerNetError(f"{name} must have length {self.size}, got {flat.shape[0]}")
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0

@@ -89,3 +89,19 @@ def test_float32_packer():
     assert packer.zeros().dtype == np.float32
     with pytest.raises(ValueError, match="floating"):
         ParameterPacker([(2, 2)], dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    "shapes, message",
+    [
+        ([(2, 0)], r"shape 0\[1\] must be an integer >= 1, got 0"),
+        ([(3, 3), (2,)], r"shape 1 must be a pair \(rows, columns\), got \(2,\)"),
+        ([(2, 2.5)], r"shape 0\[1\] must be an integer >= 1, got 2.5"),
+        ([(True, 2)], r"shape 0\[0\] must be an integer >= 1, got True"),
+        (["ab"], r"shape 0 must be a pair"),
+        ([], "needs at least one shape"),
+    ],
+)
+def test_bad_shapes_are_named_by_position(shapes, message):
+    with pytest.raises(ln.LayerNetError, match=message):
+        ln.ParameterPacker(shapes)
