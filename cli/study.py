@@ -11,11 +11,11 @@ import typer
 import layernet as ln
 import layernet.study_defaults as study_defaults
 
-from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
 from . import interrupts
+from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
 from .interrupts import interrupted_exit_code
-from .train import cap_threads
 from .render import StudyProgressBar, err, error, out, refit_line, say, study_table
+from .train import cap_threads
 
 #: The figures `layernet study` writes beside its records.
 STUDY_FIGURES = {"boundaries": "boundaries.png", "capacity": "capacity.png", "lambda": "lambda.png"}

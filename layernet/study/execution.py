@@ -34,7 +34,6 @@ from ..training import train
 from .grid import _ROLE_FULL, StudySettings, _hidden_activation, _spawn_key
 from .records import Aggregate, FitRecord, Refit
 
-
 #: Seconds an idle local worker process waits for more fits before it exits.
 WORKER_IDLE_SECONDS = 10
 
