@@ -1,5 +1,5 @@
 """``python -m layernet_cli`` runs the command line like ``layernet``."""
 
-from layernet_cli.app import main
+from layernet_cli import main
 
 main()

@@ -2,8 +2,9 @@
 
 Each command lives in its own module (``train``, ``evaluate`` and ``predict``, ``gradcheck``,
 ``study``, ``init`` and ``show`` in ``models``) and is registered here. Errors a user can fix are
-one red line and exit code 1; Typer's usage errors exit with 2; Ctrl-C exits with 130 after
-reporting (and saving, when asked) what training reached.
+one red line and exit code 1; Typer's usage errors exit with 2; Ctrl-C exits with 130, and
+SIGTERM with 143, after reporting (and saving, when asked) what training reached (see
+``interrupts``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 
 import layernet as ln
 
-from . import evaluate, gradcheck, models, study, train
+from . import evaluate, gradcheck, interrupts, models, study, train
 from .common import EXIT_ERROR, EXIT_INTERRUPTED, ConfigCommand
 from .render import error
 
@@ -44,9 +45,17 @@ def _friendly(command):
         except OSError as exc:
             error(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
             raise typer.Exit(EXIT_ERROR) from None
+        except MemoryError:
+            # The memory checks before training are estimates; this is what they missed.
+            error("out of memory: the data or the network is too large for this machine")
+            raise typer.Exit(EXIT_ERROR) from None
+        except RecursionError:
+            error("input nested too deeply to read")
+            raise typer.Exit(EXIT_ERROR) from None
         except KeyboardInterrupt:
+            interrupts.settle()
             error("interrupted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(interrupts.interrupted_exit_code()) from None
 
     return wrapper
 
@@ -62,5 +71,7 @@ app.command(cls=ConfigCommand)(_friendly(study.study))
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (:func:`layernet_cli.main`, which handles signals from the start)."""
+    from . import main as entry
+
+    entry()

@@ -14,7 +14,7 @@ import typer
 import layernet as ln
 
 from .common import writable
-from .render import confusion_table, out
+from .render import confusion_table, out, say
 
 
 def _evaluation_data(model: ln.Network, data: Path | None, label: str):
@@ -51,8 +51,8 @@ def evaluate(
     if as_json:
         print(json.dumps(ln.persistence.json_safe({**result.to_dict(), "data": description}), indent=2))
         return
-    out.print(f"{model}: {description}", highlight=False, soft_wrap=True)
-    out.print(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)", highlight=False)
+    say(f"{model}: {description}")
+    say(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)")
     out.print(confusion_table(result))
 
 

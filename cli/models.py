@@ -10,7 +10,7 @@ import typer
 import layernet as ln
 
 from .common import writable
-from .render import model_table, out
+from .render import model_table, out, say
 
 
 def init(
@@ -23,7 +23,7 @@ def init(
     writable(path, "PATH")
     text = ln.config.reference_toml()
     ln.persistence.atomic_write(path, lambda handle: handle.write(text), mode="w")
-    out.print(f"wrote {path}; train it with: layernet train {path}", highlight=False, soft_wrap=True)
+    say(f"wrote {path}; train it with: layernet train {path}")
 
 
 def show(model: Annotated[Path, typer.Argument(help="A saved model (.npz).")]) -> None:

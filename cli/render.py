@@ -14,9 +14,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 err = Console(stderr=True)
 out = Console()
+
+
+def literal(value, style: str | None = None) -> Text:
+    """``value`` as text that is shown as it is: user text (paths, labels, names) is never markup."""
+    return value if isinstance(value, Text) else Text(str(value), style=style or "")
+
+
+def say(message: str, console: Console | None = None, style: str | None = None) -> None:
+    """Print one line of plain text, literally (no markup, no highlighting), on stdout by default."""
+    (console or out).print(message, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
 def error(message: str) -> None:
@@ -49,12 +60,12 @@ def summary_table(metrics: dict) -> Table:
         ("iterations", str(metrics["iterations"])),
         ("evaluations", str(metrics["evaluations"])),
         ("time", f"{metrics['seconds']:.3f} s"),
-        ("status", f"[{status_style}]{metrics['status']}[/]"),
+        ("status", literal(metrics["status"], status_style)),
     ]
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(name, literal(value))
     if not metrics["converged"]:
-        table.add_row("message", metrics["message"])
+        table.add_row("message", literal(metrics["message"]))
     return table
 
 
@@ -64,10 +75,10 @@ def confusion_table(evaluation) -> Table:
     table.add_column("actual \\ predicted", style="bold")
     labels = [str(c) for c in evaluation.classes.tolist()]
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(literal(label), justify="right")
     for i, label in enumerate(labels):
-        cells = [f"[green]{n}[/]" if i == j and n else str(n) for j, n in enumerate(evaluation.confusion[i].tolist())]
-        table.add_row(label, *cells)
+        cells = [literal(n, "green" if i == j and n else None) for j, n in enumerate(evaluation.confusion[i].tolist())]
+        table.add_row(literal(label), *cells)
     return table
 
 
@@ -82,25 +93,25 @@ def gradcheck_table(net, report, tolerance: float) -> Table:
     table.add_column("relative difference", justify="right")
     for index, (layer, value, limit) in enumerate(zip(net.layers, report.per_layer, report.per_layer_limit), start=1):
         cell = _checked(value, limit, tolerance)
-        table.add_row(str(index), f"{layer.n_out} x {layer.n_in + 1}", layer.activation.name, cell)
+        table.add_row(str(index), f"{layer.n_out} x {layer.n_in + 1}", literal(layer.activation.name), cell)
     table.add_row(
         "all", str(net.n_params), "", _checked(report.relative_difference, report.limit, tolerance, always=True)
     )
     return table
 
 
-def _checked(value: float, limit: float, tolerance: float, always: bool = False) -> str:
+def _checked(value: float, limit: float, tolerance: float, always: bool = False) -> Text:
     # The limit is the tolerance unless rounding noise in the cost allows less (a tiny gradient).
     style, verdict = ("green", "pass") if value < limit else ("red", "FAIL")
     bound = f" (< {tolerance:g})" if always and limit <= tolerance else ""
     if limit > tolerance:
         bound = f" (< {limit:.1e}, rounding)"
-    return f"[{style}]{value:.3e} {verdict}{bound}[/]"
+    return literal(f"{value:.3e} {verdict}{bound}", style)
 
 
 def model_table(path, net, metadata: dict) -> Table:
     """What a saved model is and how it was trained."""
-    table = Table(title=str(path), show_header=False, title_justify="left")
+    table = Table(title=literal(path), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
@@ -132,7 +143,7 @@ def model_table(path, net, metadata: dict) -> Table:
         )
     )
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(name, literal(value))
     return table
 
 

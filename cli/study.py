@@ -11,8 +11,11 @@ import typer
 import layernet as ln
 import layernet.study_defaults as study_defaults
 
-from .common import EXIT_INTERRUPTED, ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
-from .render import StudyProgressBar, err, error, out, refit_line, study_table
+from . import interrupts
+from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
+from .interrupts import interrupted_exit_code
+from .render import StudyProgressBar, err, error, out, refit_line, say, study_table
+from .train import cap_threads
 
 #: The figures `layernet study` writes beside its records.
 STUDY_FIGURES = {"boundaries": "boundaries.png", "capacity": "capacity.png", "lambda": "lambda.png"}
@@ -64,7 +67,7 @@ def study(
 
     Every finished fit is appended to OUT/results.csv; run the same command again to resume.
     """
-    cfg = load_config(config, parse_sets(sets))
+    cfg = cap_threads(load_config(config, parse_sets(sets)), quiet)
     grid = {
         "depths": int_list(depths, "--depths"),
         "widths": int_list(widths, "--widths"),
@@ -89,20 +92,21 @@ def study(
             )
         written = _study_figures(result, out_dir, boundary_lambda, n_jobs, scheduler, show_progress, quiet)
     except KeyboardInterrupt:
+        interrupts.settle()
         if progress.total:
             saved = f"{progress.done} of {progress.total} fits are saved in {out_dir / study_defaults.RESULTS_FILE}"
             error(f"interrupted: {saved}; run the same command again to finish the rest")
         else:
             error("interrupted before the first fit")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(interrupted_exit_code()) from None
     if quiet:
         return
     out.print(study_table(result, top))
-    out.print(refit_line(result), highlight=False, soft_wrap=True)
+    say(refit_line(result))
     recorded = f"{study_defaults.RESULTS_FILE} ({len(result.records)} fits"
     recorded += f", {progress.skipped} of them from an earlier run)" if progress.skipped else ")"
     names = [recorded, study_defaults.SUMMARY_FILE, *written]
-    out.print(f"wrote {', '.join(names)} in {out_dir}", highlight=False, soft_wrap=True)
+    say(f"wrote {', '.join(names)} in {out_dir}")
 
 
 def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, show_progress, quiet) -> list[str]:
@@ -121,7 +125,7 @@ def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, sh
         figures.append(("boundaries", lambda: plotting.plot_study_boundaries(fits, data.X_train, data.y_train)))
     elif not quiet:
         note = f"{STUDY_FIGURES['boundaries']} skipped: the data has {data.X_train.shape[1]} features, not 2"
-        err.print(note, style="yellow", highlight=False, soft_wrap=True)
+        say(note, err, "yellow")
     figures.append(("capacity", lambda: plotting.plot_study_capacity(result)))
     figures.append(("lambda", lambda: plotting.plot_study_lambda(result)))
     written = []

@@ -12,7 +12,7 @@ import typer
 import layernet as ln
 
 from .common import (
-    EXIT_INTERRUPTED,
+    EXIT_ERROR,
     ConfigArgument,
     SetOption,
     aliased,
@@ -23,7 +23,8 @@ from .common import (
     save_plot,
     writable,
 )
-from .render import TrainingProgress, out, summary_table
+from .interrupts import interrupted_exit_code
+from .render import TrainingProgress, err, error, out, say, summary_table
 
 #: The short options and the configuration keys they set (``--set KEY=VALUE`` sets any key).
 ALIASES = {
@@ -43,6 +44,18 @@ EPILOG = "The short options set these keys: " + ", ".join(f"{option} ({key})" fo
 
 def _layers(text: str | None):
     return int_list(text, "--layers")
+
+
+def cap_threads(cfg: ln.RunConfig, quiet: bool = False) -> ln.RunConfig:
+    """``cfg`` with ``training.threads`` capped at the available cores (more only slow training down)."""
+    cores = ln.threads.available_cores()
+    asked = cfg.training.threads
+    if asked is None or asked <= cores:
+        return cfg
+    if not quiet:
+        note = f"note: training.threads = {asked} is more than the {cores} available core(s); using {cores}"
+        say(note, err, "yellow")
+    return cfg.override({"training.threads": cores})
 
 
 def train(
@@ -65,7 +78,12 @@ def train(
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
     learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
     threads: Annotated[
-        Optional[int], typer.Option("--threads", help="Threads for training (default: chosen from the problem's size).")
+        Optional[int],
+        typer.Option(
+            "--threads",
+            help="Threads for training (default: chosen from the problem's size); "
+            "more than the available cores are capped at them, with a note.",
+        ),
     ] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the decision boundary to this PNG.")] = None,
     cost_plot: Annotated[
@@ -77,7 +95,7 @@ def train(
 ) -> None:
     """Train the network described in CONFIG (the reference 2-3-2 moons network if omitted)."""
     # The short options reach the run through ctx.params and ALIASES, like --set.
-    cfg = load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)])
+    cfg = cap_threads(load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)]), quiet)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
     if plot is not None and cfg.network.layers[0] != 2:
@@ -89,11 +107,13 @@ def train(
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
         run = ln.run(cfg, callback=progress)
 
-    if save is not None:
+    # A diverged run keeps its starting parameters: nothing worth saving or drawing.
+    diverged = run.result.status == "diverged"
+    if save is not None and not diverged:
         ln.save(run.network, save)
-    if plot is not None:
+    if plot is not None and not diverged:
         save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot)
-    if cost_plot is not None and run.result.iterations:
+    if cost_plot is not None and run.result.iterations and not diverged:
         save_plot(lambda: ln.plot_cost_history(run.result), cost_plot)
 
     if as_json:
@@ -101,7 +121,12 @@ def train(
     elif not quiet:
         out.print(summary_table(run.metrics))
         for path, what in ((save, "model"), (plot, "decision boundary"), (cost_plot, "cost plot")):
-            if path is not None and (what != "cost plot" or run.result.iterations):
-                out.print(f"{what} written to {path}", highlight=False, soft_wrap=True)
+            if path is not None and not diverged and (what != "cost plot" or run.result.iterations):
+                say(f"{what} written to {path}")
+    if diverged:
+        kept = [str(path) for path in (save, plot, cost_plot) if path is not None]
+        untouched = f"; nothing was written ({', '.join(kept)} left as it was)" if kept else ""
+        error(f"training diverged: {run.result.message}{untouched}")
+        raise typer.Exit(EXIT_ERROR)
     if run.result.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(interrupted_exit_code())

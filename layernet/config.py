@@ -8,6 +8,8 @@ out of range raises :class:`~layernet.ConfigError` naming the field and what it 
 from __future__ import annotations
 
 import json
+import math
+import stat
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -93,6 +95,12 @@ class NetworkConfig(Declared):
 #: The ``[training]`` table is the training options themselves.
 TrainingConfig = TrainOptions
 
+#: The largest configuration file read (bytes); the reference file is about 1 KiB.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+#: make_blobs' cluster_std is this times ``[data] noise`` (see :func:`layernet.datasets.load`).
+_BLOB_SPREAD = 5
+
 _SECTIONS = {"data": DataConfig, "network": NetworkConfig, "training": TrainOptions}
 
 
@@ -126,18 +134,13 @@ class RunConfig:
     def from_toml(cls, path: str | Path) -> RunConfig:
         """Read and validate a TOML file; errors name the file, and the line for bad syntax."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise ConfigError(f"{path}: is a directory, not a TOML file") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: cannot be read ({error})") from None
+        text = _read_text(path, MAX_CONFIG_BYTES, "TOML")
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: invalid TOML: tables or arrays nested too deeply") from None
         data = raw.get("data")
         if isinstance(data, dict) and isinstance(data.get("path"), str) and not Path(data["path"]).is_absolute():
             # A data file named in a config is found beside the config, wherever it is run from.
@@ -198,6 +201,51 @@ class RunConfig:
             )
         if data.source == "csv" and data.path is None:
             raise ConfigError(f"{where}data.path is required when data.source is 'csv'")
+        if data.source == "classification" and data.n_features < 64 and data.n_classes > 2**data.n_features:
+            # make_classification puts each class on a corner of a hypercube of n_features dimensions.
+            needed = math.ceil(math.log2(data.n_classes))
+            raise ConfigError(
+                f"{where}data.n_classes = {data.n_classes} needs data.n_features >= {needed} for source "
+                f"'classification' (at most 2**n_features classes), got data.n_features = {data.n_features}"
+            )
+        if data.source == "blobs" and not math.isfinite(data.noise * _BLOB_SPREAD):
+            raise ConfigError(
+                f"{where}data.noise must be at most {sys.float_info.max / _BLOB_SPREAD:.3g} for source 'blobs' "
+                f"(the clusters' spread is {_BLOB_SPREAD} x noise), got {data.noise:g}"
+            )
+
+
+def _read_text(path: Path, limit: int, kind: str) -> str:
+    """A regular file's text, refused before reading when it is not a file or larger than ``limit``.
+
+    ``stat`` comes first, so a device node (``/dev/zero``, ``/dev/urandom``) or a FIFO is never
+    opened, and the read itself stops at ``limit + 1`` bytes in case the file grows meanwhile.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{path}: is a directory, not a {kind} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: is not a regular file (a device, FIFO or socket); give a {kind} file")
+    too_big = f"{path}: is larger than {limit // 1024} KiB; a {kind} configuration is a few lines"
+    if info.st_size > limit:
+        raise ConfigError(too_big)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise ConfigError(too_big)
+    try:
+        # Universal newlines, as text mode reads them.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
 
 
 def _toml_value(value) -> str:

@@ -8,9 +8,10 @@ import numpy as np
 
 from .config import RunConfig
 from .datasets import Dataset, load, split
-from .errors import ConfigError
+from .errors import ConfigError, LayerNetError
 from .network import Network
 from .preprocessing import Scaler
+from .threads import available_memory
 from .training import TrainResult, train
 
 __all__ = ["Run", "RunData", "build_network", "load_data", "run"]
@@ -61,16 +62,25 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
     if stream is None:
         stream = np.random.RandomState(config.seed)
     data_rng = stream if data_cfg.seed is None else np.random.RandomState(data_cfg.seed)
-    dataset = load(
-        data_cfg.source,
-        rng=data_rng,
-        n_samples=data_cfg.n_samples,
-        noise=data_cfg.noise,
-        n_features=data_cfg.n_features,
-        n_classes=data_cfg.n_classes,
-        path=data_cfg.path,
-        label=data_cfg.label,
-    )
+    if data_cfg.source in _GENERATED:
+        n_columns = 2 if data_cfg.source in ("moons", "circles") else data_cfg.n_features
+        # The samples, their labels, and the train/test copies the split makes.
+        _check_memory(3 * data_cfg.n_samples * (n_columns + 1) * 8, f"data.n_samples = {data_cfg.n_samples:,}")
+    try:
+        dataset = load(
+            data_cfg.source,
+            rng=data_rng,
+            n_samples=data_cfg.n_samples,
+            noise=data_cfg.noise,
+            n_features=data_cfg.n_features,
+            n_classes=data_cfg.n_classes,
+            path=data_cfg.path,
+            label=data_cfg.label,
+        )
+    except LayerNetError:
+        raise
+    except ValueError as error:  # scikit-learn's own checks on the generator's arguments
+        raise ConfigError(f"[data] source {data_cfg.source!r} cannot generate this data: {error}") from None
     if dataset.n_features != config.network.layers[0]:
         raise ConfigError(
             f"network.layers starts with {config.network.layers[0]} input(s) but the {dataset.name} data has "
@@ -81,8 +91,9 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
 
 
 def build_network(config: RunConfig) -> Network:
-    """The configured network, not yet initialized."""
+    """The configured network, not yet initialized; refused when its parameters would not fit in memory."""
     net_cfg = config.network
+    check_network_memory(net_cfg.layers)
     hidden = list(net_cfg.hidden) if isinstance(net_cfg.hidden, tuple) else net_cfg.hidden
     return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
 
@@ -108,6 +119,7 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     stream = np.random.RandomState(seed)
     data = load_data(config, stream)
     train_cfg = config.training
+    check_network_memory(config.network.layers, len(data.y_train))
 
     network = build_network(config)
     if config.data.scale:
@@ -142,6 +154,42 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
     return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
+
+
+#: The sources whose size the configuration sets (``n_samples``), checked before generating.
+_GENERATED = ("moons", "circles", "blobs", "classification")
+
+
+def check_network_memory(sizes, n_samples: int = 0) -> None:
+    """Refuse a network of ``sizes`` trained on ``n_samples`` rows that cannot fit in memory.
+
+    The estimate is a floor: the parameters, the gradient and the optimizer's two or three
+    vectors of the same length (``4 * n_params * 8`` bytes), and the forward and backward work
+    buffers, about ``3 * n_samples * sum(sizes) * 8`` bytes.
+
+    Raises
+    ------
+    ConfigError
+        Naming the bytes needed and the bytes available.
+    """
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    needed = 4 * n_params * 8 + 3 * n_samples * sum(sizes) * 8
+    what = f"network.layers {list(sizes)} ({n_params:,} parameters)"
+    _check_memory(needed, what if not n_samples else f"{what} trained on {n_samples:,} samples")
+
+
+def _check_memory(needed: int, what: str) -> None:
+    available = available_memory()
+    if available is not None and needed > available:
+        raise ConfigError(f"{what} needs at least {_bytes(needed)} of memory; {_bytes(available)} is available")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} EiB"  # pragma: no cover
 
 
 def fresh_seed() -> int:

@@ -29,6 +29,7 @@ from ._checks import check_int
 __all__ = [
     "MULTITHREAD_MIN_WORK",
     "available_cores",
+    "available_memory",
     "idle_cores",
     "choose_threads",
     "blas_threads",
@@ -47,6 +48,51 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process could still allocate without swapping, or None if unknown.
+
+    ``MemAvailable`` from ``/proc/meminfo`` (free memory plus caches the kernel can drop), else
+    ``sysconf``'s available pages; the smaller of that and an address-space limit
+    (``ulimit -v``) when one is set.
+    """
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - not on POSIX
+            available = None
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not on POSIX
+        limit = -1
+    if limit >= 0 and limit != getattr(resource, "RLIM_INFINITY", -1):
+        room = max(0, limit - _address_space_used())
+        available = room if available is None else min(available, room)
+    return available
+
+
+def _address_space_used() -> int:
+    """This process's virtual memory size in bytes (``VmSize``), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def idle_cores() -> int:

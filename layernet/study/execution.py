@@ -6,10 +6,18 @@ this process (``n_jobs=1``), on local processes with joblib, or on a Dask cluste
 joblib's dask backend, and yields each outcome as it finishes. Ctrl-C during a fit makes training
 stop with status "interrupted"; callers turn such an outcome into ``KeyboardInterrupt`` and
 never record it.
+
+Local worker processes ignore Ctrl-C (a terminal sends it to the whole process group): the
+parent alone stops the study and ends its workers, so no worker prints a traceback. Their
+standard output and error go nowhere (their results and errors come back through joblib), so a
+pipe the command writes to closes when the command ends, even if it was killed and the workers
+linger; idle workers exit after :data:`WORKER_IDLE_SECONDS` rather than joblib's 300.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +33,21 @@ from ..runner import RunData
 from ..training import train
 from .grid import _ROLE_FULL, StudySettings, _hidden_activation, _spawn_key
 from .records import Aggregate, FitRecord, Refit
+
+#: Seconds an idle local worker process waits for more fits before it exits.
+WORKER_IDLE_SECONDS = 10
+
+
+def _worker_init() -> None:
+    """Run once in each local worker: leave Ctrl-C to the parent, send output nowhere."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sink = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover - no null device: keep the inherited streams
+        return
+    for fd in (1, 2):
+        os.dup2(sink, fd)
+    os.close(sink)
 
 
 @dataclass(frozen=True)
@@ -165,7 +188,13 @@ def _execute(tasks: list[_Task], n_jobs: int, scheduler) -> Iterator[_Outcome]:
     from joblib import Parallel, delayed, parallel_config
 
     if scheduler is None:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        parallel = Parallel(
+            n_jobs=n_jobs,
+            return_as="generator_unordered",
+            backend="loky",
+            initializer=_worker_init,
+            idle_worker_timeout=WORKER_IDLE_SECONDS,
+        )
         yield from parallel(delayed(_fit)(task) for task in tasks)
         return
     client, owned = _dask_client(scheduler)
