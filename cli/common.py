@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 import layernet as ln
+from layernet.files import check_writable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -203,14 +204,13 @@ class ConfigCommand(TyperCommand):
 
 
 def writable(path: Path | None, option: str) -> None:
-    """Refuse an output path before training, not after it."""
+    """Refuse an output path before training, not after it: a directory, a missing, read-only or full folder."""
     if path is None:
         return
-    if path.is_dir():
-        raise ln.LayerNetError(f"{option} {path}: is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ln.LayerNetError(f"{option} {path}: the folder {parent} does not exist")
+    try:
+        check_writable(path)
+    except ln.LayerNetError as error:
+        raise ln.LayerNetError(f"{option} {error}") from None
 
 
 def save_plot(draw, path: Path) -> None:

@@ -25,10 +25,7 @@ def _evaluation_data(model: ln.Network, data: Path | None, label: str):
     if data is not None:
         cfg = ln.RunConfig.from_toml(data)
     else:
-        raw = model.training_summary.get("config")
-        if raw is None:
-            raise ln.LayerNetError("this model does not record its training data; give DATA (a config or a CSV)")
-        cfg = ln.RunConfig.from_dict(raw, source="the model's run configuration")
+        cfg = ln.runner.recorded_config(model)
     split = ln.load_data(cfg)
     if len(split.y_test):
         return split.X_test, split.y_test, f"{split.dataset.name} test split ({len(split.y_test)} samples)"

@@ -89,19 +89,37 @@ def train(
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
         run = ln.run(cfg, callback=progress)
 
-    if save is not None:
-        ln.save(run.network, save)
-    if plot is not None:
-        save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot)
-    if cost_plot is not None and run.result.iterations:
-        save_plot(lambda: ln.plot_cost_history(run.result), cost_plot)
+    # Write everything that can be written, show the summary, then report a failed write: the
+    # training's result is never lost to a full disk.
+    writes = (
+        (save, "model", lambda: ln.save(run.network, save)),
+        (
+            plot,
+            "decision boundary",
+            lambda: save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot),
+        ),
+        (
+            cost_plot if run.result.iterations else None,
+            "cost plot",
+            lambda: save_plot(lambda: ln.plot_cost_history(run.result), cost_plot),
+        ),
+    )
+    written, failures = [], []
+    for path, what, write in writes:
+        if path is not None:
+            try:
+                write()
+                written.append((what, path))
+            except ln.LayerNetError as error:
+                failures.append(error)
 
     if as_json:
         print(json.dumps(ln.persistence.json_safe(run.metrics), indent=2))
     elif not quiet:
         out.print(summary_table(run.metrics))
-        for path, what in ((save, "model"), (plot, "decision boundary"), (cost_plot, "cost plot")):
-            if path is not None and (what != "cost plot" or run.result.iterations):
-                out.print(f"{what} written to {path}", highlight=False, soft_wrap=True)
+        for what, path in written:
+            out.print(f"{what} written to {path}", highlight=False, soft_wrap=True)
+    if failures:
+        raise failures[0]
     if run.result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, LayerNetError
-from .persistence import atomic_write
+from .files import atomic_write
 from .validation import check_features
 
 __all__ = ["plot_decision_boundary", "plot_cost_history", "save_figure"]

@@ -13,7 +13,10 @@ from .network import Network
 from .preprocessing import Scaler
 from .training import TrainResult, train
 
-__all__ = ["Run", "RunData", "build_network", "load_data", "run"]
+__all__ = ["Run", "RunData", "build_network", "load_data", "recorded_config", "run"]
+
+#: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
+GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris")
 
 
 @dataclass
@@ -142,6 +145,32 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
     return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
+
+
+def recorded_config(net: Network) -> RunConfig:
+    """The run configuration ``net`` was trained with, if its data can be generated again.
+
+    A model file is input like any other: a configuration recorded in it could name any local
+    file (or ``/dev/zero``) as its data, so only generated sources are accepted; for data read
+    from a file the caller must name the data.
+
+    Raises
+    ------
+    ConfigError
+        Nothing is recorded, the record is malformed, or it names a data file.
+    """
+    raw = net.training_summary.get("config") if isinstance(net.training_summary, dict) else None
+    if raw is None:
+        raise ConfigError("this model does not record its training data; give DATA (a config or a CSV)")
+    data = raw.get("data") if isinstance(raw, dict) else None
+    source = data.get("source", "moons") if isinstance(data, dict) else "moons"
+    if source not in GENERATED_SOURCES:
+        where = f" ({data['path']})" if isinstance(data, dict) and isinstance(data.get("path"), str) else ""
+        raise ConfigError(
+            f"this model was trained on data read from a file{where}, which layernet does not open on a "
+            "model file's word; give DATA (that CSV, or a config) to evaluate it"
+        )
+    return RunConfig.from_dict(raw, source="the model's run configuration")
 
 
 def fresh_seed() -> int:

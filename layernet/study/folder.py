@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..config import RunConfig
 from ..errors import LayerNetError
-from ..persistence import atomic_write, json_safe
+from ..files import atomic_write
+from ..persistence import json_safe
 from ..study_defaults import FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
 from .grid import StudySettings
 from .records import RECORD_COLUMNS, FitRecord, _field_name

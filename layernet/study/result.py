@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..errors import LayerNetError
+from ..files import atomic_write
 from ..network import Network
-from ..persistence import atomic_write, json_safe
+from ..persistence import json_safe
 from ..runner import RunData, load_data
 from ..study_defaults import FORMAT, FORMAT_VERSION
 from .folder import _records_text
