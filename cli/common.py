@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import re
 import sys
 from pathlib import Path
@@ -201,6 +202,25 @@ class ConfigCommand(TyperCommand):
             formatter.write_dl(rows)
         formatter.write_paragraph()
         formatter.write_text("The data.* and network.* keys and seed are those of the file `layernet init` writes.")
+
+
+class _OutputPath(type(Path())):
+    """A path that remembers the trailing separator it was typed with (``Path`` drops it)."""
+
+    typed: str | None = None
+
+    def __fspath__(self) -> str:
+        return self.typed or super().__fspath__()
+
+
+def output_path(text: str | Path) -> Path:
+    """Parse an output path option: ``folder/`` stays recognizable as naming a folder, not a file."""
+    if not isinstance(text, str):  # a default, already a Path
+        return text
+    path = _OutputPath(text)
+    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        path.typed = text
+    return path
 
 
 def writable(path: Path | None, option: str) -> None:

@@ -13,7 +13,7 @@ import typer
 
 import layernet as ln
 
-from .common import writable
+from .common import output_path, writable
 from .render import confusion_table, out
 
 
@@ -56,7 +56,9 @@ def evaluate(
 def predict(
     model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
     features: Annotated[Path, typer.Argument(help="A CSV of feature columns, with or without a header.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here, not stdout.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the CSV here, not stdout.")
+    ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
 ) -> None:
     """Predict one label per row of FEATURES.csv."""

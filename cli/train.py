@@ -19,6 +19,7 @@ from .common import (
     int_list,
     load_config,
     names,
+    output_path,
     parse_sets,
     save_plot,
     writable,
@@ -67,11 +68,15 @@ def train(
     threads: Annotated[
         Optional[int], typer.Option("--threads", help="Threads for training (default: chosen from the problem's size).")
     ] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the decision boundary to this PNG.")] = None,
-    cost_plot: Annotated[
-        Optional[Path], typer.Option("--cost-plot", help="Draw cost per iteration to this PNG.")
+    plot: Annotated[
+        Optional[Path], typer.Option("--plot", parser=output_path, help="Draw the decision boundary to this PNG.")
     ] = None,
-    save: Annotated[Optional[Path], typer.Option("--save", help="Save the trained model (.npz).")] = None,
+    cost_plot: Annotated[
+        Optional[Path], typer.Option("--cost-plot", parser=output_path, help="Draw cost per iteration to this PNG.")
+    ] = None,
+    save: Annotated[
+        Optional[Path], typer.Option("--save", parser=output_path, help="Save the trained model (.npz).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:

@@ -141,7 +141,6 @@ _BROKEN = (
     TypeError,
     OverflowError,
     SyntaxError,
-    MemoryError,
     RecursionError,
     struct.error,
     zlib.error,
