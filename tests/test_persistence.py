@@ -157,3 +157,60 @@ def test_corrupted_member_is_reported(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ln.ModelFileError):
         ln.load(path)
+
+
+def test_a_failed_write_names_the_target_not_the_temporary_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def full(source, target):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(source))
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(ln.LayerNetError) as info:
+        ln.save(ln.Network([2, 2]).init(seed=0), tmp_path / "m.npz")
+    assert str(info.value) == f"{tmp_path / 'm.npz'}: cannot be written (No space left on device)"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_writable_refuses_what_cannot_be_written(tmp_path):
+    from layernet.files import check_writable
+
+    assert check_writable(tmp_path / "new.npz") == tmp_path / "new.npz"
+    for path, message in [
+        (tmp_path, "is a directory"),
+        (f"{tmp_path}/sub/", "names a folder"),
+        (tmp_path / "no" / "m.npz", "does not exist"),
+    ]:
+        with pytest.raises(ln.LayerNetError, match=message):
+            check_writable(path)
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({"training": "fast"}, "training record is a str"),
+        ({"training": {"iterations": 1.5}}, "'iterations' is 1.5, not int"),
+        ({"classes": {"kind": "int64", "values": [0, 1, 2]}}, "records 3 classes for an output layer of 2"),
+        ({"classes": {"kind": "int8", "values": [0, 300]}}, "do not fit their dtype int8"),
+        ({"classes": {"kind": "float64", "values": [0.5, 0.5]}}, "classes repeat"),
+        ({"network": {"layers": [{"n_in": 2, "n_out": 0, "activation": "sigmoid"}]}}, "layer 0 n_out is 0"),
+    ],
+)
+def test_wrongly_typed_fields_raise_model_file_error(tmp_path, metadata, message):
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    path = tmp_path / "m.npz"
+    path.write_bytes(_model_bytes(net, metadata=metadata))
+    with pytest.raises(ln.ModelFileError, match=message):
+        ln.load(path)
+
+
+def test_recorded_config_regenerates_generated_data_only(tmp_path):
+    from layernet.runner import recorded_config
+
+    net = ln.Network([2, 3, 2])
+    net.training_summary = {"config": ln.RunConfig.reference().to_dict()}
+    assert recorded_config(net).data.source == "moons"
+    net.training_summary = {"config": {"data": {"source": "csv", "path": "/etc/passwd"}}}
+    with pytest.raises(ln.ConfigError, match=r"read from a file \(/etc/passwd\).*give DATA"):
+        recorded_config(net)
