@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperCommand
 
 import layernet as ln
-from layernet.files import check_writable
+from layernet.writing import check_writable
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -3,7 +3,7 @@
 A model file is a numpy ``.npz`` archive holding ``theta`` (the flat parameters), the scaler's
 ``scaler_mean`` and ``scaler_scale`` when there is one, and ``metadata``: a JSON text with the
 format name and version, the layers and their activations by name, the classes, how the network
-was trained and the layernet version. It is written by :func:`layernet.files.atomic_write`
+was trained and the layernet version. It is written by :func:`layernet.writing.atomic_write`
 (atomically, keeping links, mode and owner) and read member by member with the zip and ``.npy``
 headers checked first: a member larger than its recorded architecture implies, a zip bomb, an
 object (pickle) array or a wrongly typed field is refused before anything is allocated for it,
@@ -29,9 +29,9 @@ import numpy as np
 from ._version import __version__
 from .activations import _REGISTRY, get_activation
 from .errors import LayerNetError, ModelFileError
-from .files import atomic_write
 from .network import Network
 from .preprocessing import Scaler
+from .writing import atomic_write
 
 __all__ = ["save", "load", "read_metadata", "atomic_write", "json_safe", "FORMAT", "FORMAT_VERSION"]
 

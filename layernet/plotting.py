@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, LayerNetError
-from .files import atomic_write
 from .validation import check_features
+from .writing import atomic_write
 
 __all__ = ["plot_decision_boundary", "plot_cost_history", "save_figure"]
 

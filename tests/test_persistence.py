@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import layernet as ln
-from layernet.persistence import FORMAT_VERSION, atomic_write, read_metadata
+from layernet.persistence import FORMAT_VERSION, read_metadata
 
 
 @pytest.fixture
@@ -67,13 +67,6 @@ def test_save_is_atomic_and_keeps_the_previous_file(tmp_path, trained, monkeypat
         ln.save(net, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary file left
-
-
-def test_atomic_write_refuses_missing_folders_and_directories(tmp_path):
-    with pytest.raises(ValueError, match="does not exist"):
-        atomic_write(tmp_path / "no" / "file.txt", lambda h: h.write(b"x"))
-    with pytest.raises(ValueError, match="is a directory"):
-        atomic_write(tmp_path, lambda h: h.write(b"x"))
 
 
 def test_unregistered_activation_cannot_be_saved(tmp_path):
@@ -157,33 +150,6 @@ def test_corrupted_member_is_reported(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ln.ModelFileError):
         ln.load(path)
-
-
-def test_a_failed_write_names_the_target_not_the_temporary_file(tmp_path, monkeypatch):
-    import errno
-    import os
-
-    def full(source, target):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(source))
-
-    monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(ln.LayerNetError) as info:
-        ln.save(ln.Network([2, 2]).init(seed=0), tmp_path / "m.npz")
-    assert str(info.value) == f"{tmp_path / 'm.npz'}: cannot be written (No space left on device)"
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_check_writable_refuses_what_cannot_be_written(tmp_path):
-    from layernet.files import check_writable
-
-    assert check_writable(tmp_path / "new.npz") == tmp_path / "new.npz"
-    for path, message in [
-        (tmp_path, "is a directory"),
-        (f"{tmp_path}/sub/", "names a folder"),
-        (tmp_path / "no" / "m.npz", "does not exist"),
-    ]:
-        with pytest.raises(ln.LayerNetError, match=message):
-            check_writable(path)
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..errors import LayerNetError
-from ..files import atomic_write
 from ..network import Network
 from ..persistence import json_safe
 from ..runner import RunData, load_data
 from ..study_defaults import FORMAT, FORMAT_VERSION
+from ..writing import atomic_write
 from .folder import _records_text
 from .grid import StudySettings
 from .records import RECORD_COLUMNS, Aggregate, FitRecord, Refit, _file_name, _rank_key

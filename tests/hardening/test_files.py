@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import layernet as ln
-from layernet.files import atomic_write
+from layernet.writing import atomic_write
 from layernet_cli.app import app
 
 runner = CliRunner()
