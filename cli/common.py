@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import typer
 from typer.core import TyperCommand
 
 import layernet as ln
+from layernet.writing import check_writable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -202,15 +204,33 @@ class ConfigCommand(TyperCommand):
         formatter.write_text("The data.* and network.* keys and seed are those of the file `layernet init` writes.")
 
 
+class _OutputPath(type(Path())):
+    """A path that remembers the trailing separator it was typed with (``Path`` drops it)."""
+
+    typed: str | None = None
+
+    def __fspath__(self) -> str:
+        return self.typed or super().__fspath__()
+
+
+def output_path(text: str | Path) -> Path:
+    """Parse an output path option: ``folder/`` stays recognizable as naming a folder, not a file."""
+    if not isinstance(text, str):  # a default, already a Path
+        return text
+    path = _OutputPath(text)
+    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        path.typed = text
+    return path
+
+
 def writable(path: Path | None, option: str) -> None:
-    """Refuse an output path before training, not after it."""
+    """Refuse an output path before training, not after it: a directory, a missing, read-only or full folder."""
     if path is None:
         return
-    if path.is_dir():
-        raise ln.LayerNetError(f"{option} {path}: is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ln.LayerNetError(f"{option} {path}: the folder {parent} does not exist")
+    try:
+        check_writable(path)
+    except ln.LayerNetError as error:
+        raise ln.LayerNetError(f"{option} {error}") from None
 
 
 def save_plot(draw, path: Path) -> None:

@@ -13,7 +13,7 @@ import typer
 
 import layernet as ln
 
-from .common import writable
+from .common import output_path, writable
 from .render import confusion_table, out, say
 
 
@@ -25,10 +25,7 @@ def _evaluation_data(model: ln.Network, data: Path | None, label: str):
     if data is not None:
         cfg = ln.RunConfig.from_toml(data)
     else:
-        raw = model.training_summary.get("config")
-        if raw is None:
-            raise ln.LayerNetError("this model does not record its training data; give DATA (a config or a CSV)")
-        cfg = ln.RunConfig.from_dict(raw, source="the model's run configuration")
+        cfg = ln.runner.recorded_config(model)
     split = ln.load_data(cfg)
     if len(split.y_test):
         return split.X_test, split.y_test, f"{split.dataset.name} test split ({len(split.y_test)} samples)"
@@ -59,7 +56,9 @@ def evaluate(
 def predict(
     model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
     features: Annotated[Path, typer.Argument(help="A CSV of feature columns, with or without a header.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here, not stdout.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the CSV here, not stdout.")
+    ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
 ) -> None:
     """Predict one label per row of FEATURES.csv."""

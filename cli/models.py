@@ -9,12 +9,14 @@ import typer
 
 import layernet as ln
 
-from .common import writable
+from .common import output_path, writable
 from .render import model_table, out, say
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the configuration.")] = Path("layernet.toml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the configuration.", parser=output_path)] = Path(
+        "layernet.toml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write the reference configuration, commented, to PATH to edit and train with."""

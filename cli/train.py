@@ -19,6 +19,7 @@ from .common import (
     int_list,
     load_config,
     names,
+    output_path,
     parse_sets,
     save_plot,
     writable,
@@ -85,11 +86,15 @@ def train(
             "more than the available cores are capped at them, with a note.",
         ),
     ] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the decision boundary to this PNG.")] = None,
-    cost_plot: Annotated[
-        Optional[Path], typer.Option("--cost-plot", help="Draw cost per iteration to this PNG.")
+    plot: Annotated[
+        Optional[Path], typer.Option("--plot", parser=output_path, help="Draw the decision boundary to this PNG.")
     ] = None,
-    save: Annotated[Optional[Path], typer.Option("--save", help="Save the trained model (.npz).")] = None,
+    cost_plot: Annotated[
+        Optional[Path], typer.Option("--cost-plot", parser=output_path, help="Draw cost per iteration to this PNG.")
+    ] = None,
+    save: Annotated[
+        Optional[Path], typer.Option("--save", parser=output_path, help="Save the trained model (.npz).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
@@ -107,26 +112,44 @@ def train(
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
         run = ln.run(cfg, callback=progress)
 
-    # A diverged run keeps its starting parameters: nothing worth saving or drawing.
+    # A diverged run keeps its starting parameters: nothing worth saving or drawing. Otherwise
+    # write everything that can be written, show the summary, then report a failed write: the
+    # training's result is never lost to a full disk.
     diverged = run.result.status == "diverged"
-    if save is not None and not diverged:
-        ln.save(run.network, save)
-    if plot is not None and not diverged:
-        save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot)
-    if cost_plot is not None and run.result.iterations and not diverged:
-        save_plot(lambda: ln.plot_cost_history(run.result), cost_plot)
+    writes = (
+        (save, "model", lambda: ln.save(run.network, save)),
+        (
+            plot,
+            "decision boundary",
+            lambda: save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot),
+        ),
+        (
+            cost_plot if run.result.iterations else None,
+            "cost plot",
+            lambda: save_plot(lambda: ln.plot_cost_history(run.result), cost_plot),
+        ),
+    )
+    written, failures = [], []
+    for path, what, write in writes:
+        if path is not None and not diverged:
+            try:
+                write()
+                written.append((what, path))
+            except ln.LayerNetError as failure:
+                failures.append(failure)
 
     if as_json:
         print(json.dumps(ln.persistence.json_safe(run.metrics), indent=2))
     elif not quiet:
         out.print(summary_table(run.metrics))
-        for path, what in ((save, "model"), (plot, "decision boundary"), (cost_plot, "cost plot")):
-            if path is not None and not diverged and (what != "cost plot" or run.result.iterations):
-                say(f"{what} written to {path}")
+        for what, path in written:
+            say(f"{what} written to {path}")
     if diverged:
         kept = [str(path) for path in (save, plot, cost_plot) if path is not None]
         untouched = f"; nothing was written ({', '.join(kept)} left as it was)" if kept else ""
         error(f"training diverged: {run.result.message}{untouched}")
         raise typer.Exit(EXIT_ERROR)
+    if failures:
+        raise failures[0]
     if run.result.interrupted:
         raise typer.Exit(interrupted_exit_code())

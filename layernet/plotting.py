@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, LayerNetError
-from .persistence import atomic_write
 from .validation import check_features
+from .writing import atomic_write
 
 __all__ = ["plot_decision_boundary", "plot_cost_history", "save_figure"]
 
@@ -129,13 +129,13 @@ def plot_cost_history(history, ax=None, *, title: str = "Cost per iteration", lo
 def save_figure(figure_or_ax, path: str | Path, dpi: int = 120) -> Path:
     """Write a figure (or an Axes' figure) to ``path`` atomically; the format follows the suffix."""
     figure = getattr(figure_or_ax, "figure", figure_or_ax)
-    path = Path(path)
+    given, path = path, Path(path)  # the given path keeps a trailing "/", which atomic_write refuses
     fmt = path.suffix.lstrip(".").lower() or "png"
     supported = figure.canvas.get_supported_filetypes()
     if fmt not in supported:
         raise LayerNetError(f"{path}: cannot write a .{fmt} image; use one of: {', '.join(sorted(supported))}")
     figure.tight_layout()
-    return atomic_write(path, lambda handle: figure.savefig(handle, format=fmt, dpi=dpi))
+    return atomic_write(given, lambda handle: figure.savefig(handle, format=fmt, dpi=dpi))
 
 
 def _indices(labels, classes) -> np.ndarray:

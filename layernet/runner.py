@@ -14,7 +14,10 @@ from .preprocessing import Scaler
 from .threads import available_memory
 from .training import TrainResult, train
 
-__all__ = ["Run", "RunData", "build_network", "load_data", "run"]
+__all__ = ["Run", "RunData", "build_network", "load_data", "recorded_config", "run"]
+
+#: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
+GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris")
 
 
 @dataclass
@@ -190,6 +193,32 @@ def _bytes(n: int) -> str:
             return f"{n:,} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
         n /= 1024
     return f"{n:.3g} EiB"  # pragma: no cover
+
+
+def recorded_config(net: Network) -> RunConfig:
+    """The run configuration ``net`` was trained with, if its data can be generated again.
+
+    A model file is input like any other: a configuration recorded in it could name any local
+    file (or ``/dev/zero``) as its data, so only generated sources are accepted; for data read
+    from a file the caller must name the data.
+
+    Raises
+    ------
+    ConfigError
+        Nothing is recorded, the record is malformed, or it names a data file.
+    """
+    raw = net.training_summary.get("config") if isinstance(net.training_summary, dict) else None
+    if raw is None:
+        raise ConfigError("this model does not record its training data; give DATA (a config or a CSV)")
+    data = raw.get("data") if isinstance(raw, dict) else None
+    source = data.get("source", "moons") if isinstance(data, dict) else "moons"
+    if source not in GENERATED_SOURCES:
+        where = f" ({data['path']})" if isinstance(data, dict) and isinstance(data.get("path"), str) else ""
+        raise ConfigError(
+            f"this model was trained on data read from a file{where}, which layernet does not open on a "
+            "model file's word; give DATA (that CSV, or a config) to evaluate it"
+        )
+    return RunConfig.from_dict(raw, source="the model's run configuration")
 
 
 def fresh_seed() -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import layernet as ln
-from layernet.persistence import FORMAT_VERSION, atomic_write, read_metadata
+from layernet.persistence import FORMAT_VERSION, read_metadata
 
 
 @pytest.fixture
@@ -67,13 +67,6 @@ def test_save_is_atomic_and_keeps_the_previous_file(tmp_path, trained, monkeypat
         ln.save(net, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary file left
-
-
-def test_atomic_write_refuses_missing_folders_and_directories(tmp_path):
-    with pytest.raises(ValueError, match="does not exist"):
-        atomic_write(tmp_path / "no" / "file.txt", lambda h: h.write(b"x"))
-    with pytest.raises(ValueError, match="is a directory"):
-        atomic_write(tmp_path, lambda h: h.write(b"x"))
 
 
 def test_unregistered_activation_cannot_be_saved(tmp_path):
@@ -157,3 +150,33 @@ def test_corrupted_member_is_reported(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ln.ModelFileError):
         ln.load(path)
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({"training": "fast"}, "training record is a str"),
+        ({"training": {"iterations": 1.5}}, "'iterations' is 1.5, not int"),
+        ({"classes": {"kind": "int64", "values": [0, 1, 2]}}, "records 3 classes for an output layer of 2"),
+        ({"classes": {"kind": "int8", "values": [0, 300]}}, "do not fit their dtype int8"),
+        ({"classes": {"kind": "float64", "values": [0.5, 0.5]}}, "classes repeat"),
+        ({"network": {"layers": [{"n_in": 2, "n_out": 0, "activation": "sigmoid"}]}}, "layer 0 n_out is 0"),
+    ],
+)
+def test_wrongly_typed_fields_raise_model_file_error(tmp_path, metadata, message):
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    path = tmp_path / "m.npz"
+    path.write_bytes(_model_bytes(net, metadata=metadata))
+    with pytest.raises(ln.ModelFileError, match=message):
+        ln.load(path)
+
+
+def test_recorded_config_regenerates_generated_data_only(tmp_path):
+    from layernet.runner import recorded_config
+
+    net = ln.Network([2, 3, 2])
+    net.training_summary = {"config": ln.RunConfig.reference().to_dict()}
+    assert recorded_config(net).data.source == "moons"
+    net.training_summary = {"config": {"data": {"source": "csv", "path": "/etc/passwd"}}}
+    with pytest.raises(ln.ConfigError, match=r"read from a file \(/etc/passwd\).*give DATA"):
+        recorded_config(net)

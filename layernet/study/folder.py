@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ..config import RunConfig
 from ..errors import LayerNetError
-from ..persistence import atomic_write, json_safe
+from ..persistence import json_safe
 from ..study_defaults import FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
+from ..writing import atomic_write
 from .grid import StudySettings
 from .records import RECORD_COLUMNS, FitRecord, _field_name
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from ..errors import LayerNetError
 from ..network import Network
-from ..persistence import atomic_write, json_safe
+from ..persistence import json_safe
 from ..runner import RunData, load_data
 from ..study_defaults import FORMAT, FORMAT_VERSION
+from ..writing import atomic_write
 from .folder import _records_text
 from .grid import StudySettings
 from .records import RECORD_COLUMNS, Aggregate, FitRecord, Refit, _file_name, _rank_key
