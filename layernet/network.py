@@ -8,14 +8,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ._engine import Engine, Workspace
-from .activations import Activation, get_activation
+from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
 from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
 from .losses import loss_for
 from .packing import ParameterPacker
 from .preprocessing import Scaler
-from .validation import check_features, check_lambda
+from .validation import as_real_array, check_features, check_lambda
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -91,6 +91,10 @@ class Network:
         output: str | Activation = "sigmoid",
         dtype=np.float64,
     ) -> None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise LayerNetError(f"dtype must be a numpy floating-point type such as 'float64', got {dtype!r}") from None
         self.layers: list[Layer] = _build_layers(layers, hidden, output)
         for index, layer in enumerate(self.layers[:-1]):
             if layer.activation.output_only:
@@ -100,6 +104,11 @@ class Network:
                 )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
         self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            # A custom activation returning the wrong shape would be broadcast silently: probe it once.
+            uses_derivative = index < last or layer.activation.name not in ("sigmoid", "softmax", "identity")
+            check_shapes(layer.activation, layer.n_out, derivative=uses_derivative)
         self._theta = self.packer.zeros()
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view
@@ -200,7 +209,7 @@ class Network:
         else:
             raise LayerNetError(f"initializer must be a name or a callable, got {initializer!r}")
         if rng is None:
-            rng = np.random.default_rng(seed)
+            rng = _seeded(seed)
         elif not isinstance(rng, (np.random.Generator, np.random.RandomState)):
             raise LayerNetError(f"rng must be a numpy Generator or RandomState, got {rng!r}")
         drawn = []
@@ -226,7 +235,8 @@ class Network:
         X = self._inputs(X)
         work = self._load(theta, len(X))
         work.set_inputs(X)
-        z, a = self._engine.forward(work)
+        with np.errstate(all="ignore"):  # overflow shows as inf in the outputs (see cost_and_grad)
+            z, a = self._engine.forward(work)
         return np.array(z, order="C"), np.array(a, order="C")
 
     def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
@@ -253,6 +263,9 @@ class Network:
         Returns
         -------
         J : float
+            ``inf`` when the evaluation overflows (features, weights or ``lambda_`` too large
+            for the dtype): the inputs are finite, so a non-finite cost always means overflow.
+            numpy's overflow warnings are not raised; the gradient may then hold inf or NaN.
         grad : ndarray of shape (n_params,)
             A new array, laid out like ``theta``.
         """
@@ -261,8 +274,9 @@ class Network:
         lambda_ = check_lambda(lambda_)
         work = self._load(theta, len(X))
         work.set_inputs(X, Y)
-        J, grad = self._engine.evaluate(work, lambda_, gradient)
-        return J, None if grad is None else grad.copy()
+        with np.errstate(all="ignore"):
+            J, grad = self._engine.evaluate(work, lambda_, gradient)
+        return _overflowed_to_inf(J), None if grad is None else grad.copy()
 
     def evaluator(
         self, X, Y, lambda_: float = 0.0, *, workers: int = 1
@@ -285,8 +299,10 @@ class Network:
         evaluate, target = self._engine.evaluate, work.theta
 
         def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            np.copyto(target, theta, casting="same_kind")
-            J, grad = evaluate(work, lambda_)
+            # Overflow at a far trial point shows as a non-finite cost, without numpy's warnings.
+            with np.errstate(all="ignore"):
+                np.copyto(target, theta, casting="same_kind")
+                J, grad = evaluate(work, lambda_)
             return J, grad.astype(np.float64)  # always a new array, for the optimizer to keep
 
         return cost_and_grad
@@ -394,7 +410,14 @@ class Network:
         """``X`` checked, and standardized when the network carries a scaler."""
         X = check_features(X, self.n_features, dtype=self.dtype)
         if self.scaler is not None:
-            X = np.ascontiguousarray(self.scaler.transform(X), dtype=self.dtype)
+            with np.errstate(all="ignore"):
+                X = np.ascontiguousarray(self.scaler.transform(X), dtype=self.dtype)
+            if not np.isfinite(X).all():
+                row, column = np.argwhere(~np.isfinite(X))[0]
+                raise DataError(
+                    f"X overflows {self.dtype.name} once standardized by the network's scaler "
+                    f"(row {row}, column {column}): the features are far outside the range it was fitted on"
+                )
         return X
 
     def _class_labels(self) -> np.ndarray:
@@ -407,9 +430,9 @@ class Network:
 
     def _check_theta(self, theta) -> np.ndarray:
         try:
-            array = np.asarray(theta, dtype=self.dtype)
-        except (TypeError, ValueError) as error:
-            raise LayerNetError(f"theta must be a 1-D array of numbers: {error}") from None
+            array = as_real_array(theta, "theta", self.dtype, "a 1-D array of numbers")
+        except DataError as error:
+            raise LayerNetError(str(error)) from None
         if array.shape != (self.n_params,):
             raise LayerNetError(f"theta must have shape ({self.n_params},) for {self!r}, got {array.shape}")
         if not np.isfinite(array).all():
@@ -417,10 +440,7 @@ class Network:
         return array
 
     def _check_targets(self, Y, n_samples: int) -> np.ndarray:
-        try:
-            Y = np.asarray(Y, dtype=self.dtype)
-        except (TypeError, ValueError) as error:
-            raise DataError(f"Y must be a 2-D array of numbers: {error}") from None
+        Y = as_real_array(Y, "Y", self.dtype, "a 2-D array of numbers")
         if Y.ndim == 1 and self.n_outputs == 1:
             Y = Y.reshape(-1, 1)
         if Y.shape != (n_samples, self.n_outputs):
@@ -438,6 +458,21 @@ class Network:
         work = self._engine.cached(n_samples)
         np.copyto(work.theta, self._theta if theta is None else self._check_theta(theta))
         return work
+
+
+def _overflowed_to_inf(J: float) -> float:
+    # The inputs are finite, so a NaN cost comes from overflow (inf - inf, 0 * inf): say inf.
+    return float("inf") if J != J else J
+
+
+def _seeded(seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, with a clear error for what it cannot take."""
+    if isinstance(seed, (bool, np.bool_, float, str, bytes)):
+        raise LayerNetError(f"seed must be None or a non-negative integer, got {seed!r}")
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError, OverflowError):
+        raise LayerNetError(f"seed must be None or a non-negative integer, got {seed!r}") from None
 
 
 def _detached(layer: Layer) -> Layer:
@@ -477,13 +512,18 @@ def _build_layers(layers, hidden, output) -> list[Layer]:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise LayerNetError(f"layer sizes must be positive ints; size {index} is {size!r}")
     n_hidden = len(layers) - 2
-    if isinstance(hidden, (str, Activation)):
+    if isinstance(hidden, (str, Activation)) or isinstance(hidden, type):
         hidden = [hidden] * n_hidden
-    else:
+    elif isinstance(hidden, (list, tuple)):
         hidden = list(hidden)
         if len(hidden) != n_hidden:
             raise LayerNetError(
                 f"hidden lists {len(hidden)} activation(s) but the network has {n_hidden} hidden layer(s)"
             )
+    else:
+        raise LayerNetError(
+            "hidden must be an activation (a registered name or an Activation instance) or a list of them, "
+            f"one per hidden layer; got {type(hidden).__name__} {hidden!r}"
+        )
     activations = [get_activation(h) for h in hidden] + [get_activation(output)]
     return [Layer(int(n_in), int(n_out), act) for n_in, n_out, act in zip(layers[:-1], layers[1:], activations)]
