@@ -21,7 +21,10 @@ def check_labels(y, n_samples: int | None = None, name: str = "y") -> np.ndarray
     scoring and a saved model. Complex labels and labels of kinds that cannot be ordered
     together (``[1, "a"]``) are refused.
     """
-    labels = np.asarray(y)
+    try:
+        labels = np.asarray(y)
+    except (TypeError, ValueError) as error:  # a ragged list: [[], 1, 0]
+        raise DataError(f"{name} must be a 1-D array of labels: {error}") from None
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1:
