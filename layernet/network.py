@@ -102,6 +102,12 @@ class Network:
                     f"activation {layer.activation.name!r} belongs on the output layer only, "
                     f"but layer {index + 1} of {len(self.layers)} uses it"
                 )
+        n_params = sum(layer.n_params for layer in self.layers)
+        if dtype.kind == "f" and n_params > np.iinfo(np.intp).max // dtype.itemsize:
+            raise LayerNetError(
+                f"these layer sizes would need about 10^{len(str(n_params)) - 1} parameters, more than an array "
+                f"can hold (the largest size given has {len(str(max(self.sizes)))} digits)"
+            )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
         self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
         last = len(self.layers) - 1
@@ -230,8 +236,22 @@ class Network:
         """The output layer's activations for ``X`` (n_samples, n_features), a new array."""
         return self._outputs(X, theta)[1]
 
+    def _predicted(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_outputs` for prediction, refusing outputs that overflowed into NaN."""
+        z, a = self._outputs(X)
+        bad = np.isnan(z).any(axis=1) | np.isnan(a).any(axis=1)
+        if bad.any():
+            raise DataError(
+                f"the network's outputs overflow for row {int(np.flatnonzero(bad)[0])} of X ({int(bad.sum())} row(s) "
+                "in all): the features or weights are too large to predict from; scale the features"
+            )
+        return z, a
+
     def _outputs(self, X, theta=None) -> tuple[np.ndarray, np.ndarray]:
-        """The output layer's pre-activations and activations, new row-major arrays."""
+        """The output layer's pre-activations and activations, new row-major arrays.
+
+        Overflow (features or weights too large) shows as inf or NaN, without numpy's warnings.
+        """
         X = self._inputs(X)
         work = self._load(theta, len(X))
         work.set_inputs(X)
@@ -320,7 +340,7 @@ class Network:
                 f"predict_proba needs a sigmoid or softmax output layer, this one is {name!r}; "
                 "use forward() for the raw outputs"
             )
-        z, a = self._outputs(X)
+        z, a = self._predicted(X)
         if name == "softmax":
             return a
         # From z, not a: the sigmoid as 0.5 * (1 + tanh(z / 2)) rounds to exactly 0 below
@@ -334,7 +354,7 @@ class Network:
 
     def predict(self, X) -> np.ndarray:
         """The predicted label of each row of ``X``: the most active output unit's class."""
-        z, a = self._outputs(X)
+        z, a = self._predicted(X)
         if self.output_activation.name in ("sigmoid", "softmax"):
             # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
             index = (z[:, 0] >= 0.0).astype(np.intp) if self.n_outputs == 1 else np.argmax(z, axis=1)

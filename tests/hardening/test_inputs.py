@@ -212,7 +212,10 @@ def test_overflow_in_cost_and_forward_gives_inf_without_warnings(hidden, output)
             assert not math.isnan(J) and J >= 0, J
             assert grad.shape == (net.n_params,)
             net.forward(features, theta)
-            net.predict(features)
+            try:
+                net.predict(features)
+            except ln.DataError as error:  # outputs that overflowed into NaN are refused, by row
+                assert "overflow" in str(error)
 
 
 @pytest.mark.parametrize("method", ["cg", "lbfgs", "bfgs", "gd"])
@@ -317,6 +320,15 @@ def test_numpy_floats_are_accepted_everywhere(value):
     ln.train(ln.Network([2, 3, 1]).init(seed=0), X, y, options, max_iter=2)
 
 
+def test_predicting_from_outputs_that_overflowed_is_refused():
+    X, _ = sample()
+    net = ln.Network([2, 3, 2], hidden="identity", output="softmax").init(seed=0)
+    net.theta = net.theta * 1e160  # z overflows to inf - inf = NaN
+    with pytest.raises(ln.DataError, match="outputs overflow"):
+        with no_warnings():
+            net.predict(X)
+
+
 def test_float32_overflow_is_named_as_such():
     X, _ = sample()
     net = ln.Network([2, 3, 2], dtype=np.float32).init(seed=0)
@@ -409,6 +421,14 @@ def test_network_construction(layers, hidden, output, dtype):
         assert isinstance(value, ln.LayerNetError), repr(value)
 
 
+#: Small initialized networks of every hidden and output kind, float64 and float32.
+NETWORKS = st.builds(
+    lambda hidden, output, dtype: ln.Network([2, 3, 2], hidden=hidden, output=output, dtype=dtype).init(seed=1),
+    st.sampled_from(["sigmoid", "tanh", "relu", "identity"]),
+    st.sampled_from(["sigmoid", "softmax", "identity"]),
+    st.sampled_from([np.float64, np.float32]),
+)
+
 OPTION_VALUES = {
     "lambda_": st.one_of(ODD_SCALARS, VALUES),
     "tol": st.one_of(ODD_SCALARS, VALUES),
@@ -423,14 +443,11 @@ OPTION_VALUES = {
 @hardening
 @given(
     data=st.data(),
-    hidden=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]),
-    output=st.sampled_from(["sigmoid", "softmax", "identity"]),
-    dtype=st.sampled_from([np.float64, np.float32]),
+    net=NETWORKS,
     chosen=st.lists(st.sampled_from(sorted(OPTION_VALUES)), max_size=3, unique=True),
 )
-def test_train(data, hidden, output, dtype, chosen):
+def test_train(data, net, chosen):
     n = 10
-    net = ln.Network([2, 3, 2], hidden=hidden, output=output, dtype=dtype).init(seed=1)
     before = net.theta.copy()
     X = data.draw(arrays((n, 2)), label="X")
     y = data.draw(labels(n), label="y")
@@ -449,15 +466,12 @@ def test_train(data, hidden, output, dtype, chosen):
 @hardening
 @given(
     data=st.data(),
-    hidden=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]),
-    output=st.sampled_from(["sigmoid", "softmax", "identity"]),
-    dtype=st.sampled_from([np.float64, np.float32]),
+    net=NETWORKS,
     lambda_=st.one_of(ODD_SCALARS, VALUES),
     theta_kind=st.sampled_from(["none", "array", "scaled"]),
 )
-def test_cost_and_grad(data, hidden, output, dtype, lambda_, theta_kind):
+def test_cost_and_grad(data, net, lambda_, theta_kind):
     n = 8
-    net = ln.Network([2, 3, 2], hidden=hidden, output=output, dtype=dtype).init(seed=2)
     before = net.theta.copy()
     theta = None
     if theta_kind == "array":
