@@ -130,7 +130,7 @@ def numerical_gradient(cost, theta: np.ndarray, epsilon: float = 1e-4, *, method
 def _differences(cost, theta, epsilon: float, method: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The numerical gradient and, for Richardson, each component's rounding noise (its std)."""
     method = _check_method(method)
-    epsilon = _check_epsilon(epsilon)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)
     theta = np.array(theta, dtype=float, copy=True)
     numerical = np.empty_like(theta)
     if method == "central":
@@ -167,14 +167,6 @@ def _costs(cost, theta: np.ndarray, i: int, saved: float, step: float) -> tuple[
     minus = cost(theta)
     theta[i] = saved
     return plus, minus
-
-
-def _check_epsilon(epsilon) -> float:
-    return check_real(epsilon, "epsilon", low=0.0, low_open=True)
-
-
-def _check_tolerance(tolerance) -> float:
-    return check_real(tolerance, "tolerance", low=0.0, low_open=True)
 
 
 def _check_method(method) -> str:
@@ -219,7 +211,7 @@ def gradient_check(
     GradientCheck
     """
     method = _check_method(method)
-    tolerance = _check_tolerance(tolerance)
+    tolerance = check_real(tolerance, "tolerance", low=0.0, low_open=True)
     # A step beyond 1 measures no derivative of a network's cost (and 1e300 overflows it).
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, low_open=True)
     X = check_features(X, net.n_features, dtype=net.dtype)
