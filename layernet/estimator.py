@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import DataError, LayerNetError
+from .labels import check_labels
 from .layers import Layer
 from .network import Network
 from .options import TrainOptions
@@ -212,6 +213,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             for a parameter out of range, naming it.
         """
         settings = self._checked_params()
+        y = _plain_labels(y)
         X, y = _quietly(validate_data, self, X, y, dtype=np.float64, y_numeric=False)
         with np.errstate(invalid="ignore"):  # its integrality test casts labels beyond int64 (1e20)
             check_classification_targets(y)
@@ -370,6 +372,19 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         except TypeError:
             unknown = sorted(set(extra) - set(checks))
             raise LayerNetError(f"{name}: options has unknown fields {unknown}; known: {sorted(checks)}") from None
+
+
+def _plain_labels(y):
+    """``y`` with an object array of labels normalized as :func:`layernet.train` does it.
+
+    scikit-learn calls integer labels held as objects an "unknown" target type; as ints they
+    are plain classes (and a saved model keeps them as ints, not strings).
+    """
+    try:
+        labels = np.asarray(y)
+    except (TypeError, ValueError):
+        return y  # scikit-learn's own validation says what is wrong
+    return check_labels(labels) if labels.dtype == object and labels.ndim == 1 else y
 
 
 def _quietly(validate, *args, **kwargs):

@@ -30,7 +30,7 @@ from layernet.activations import Sigmoid
 from layernet.datasets import read_csv, read_features_csv
 
 LONG = os.environ.get("LAYERNET_HARDENING_LONG", "") not in ("", "0")
-EXAMPLES = 1000 if LONG else 60
+EXAMPLES = 2000 if LONG else 100
 
 hardening = settings(
     max_examples=EXAMPLES,
@@ -125,6 +125,12 @@ def test_integer_labels_in_an_object_array_round_trip_as_integers(tmp_path):
     assert loaded.classes_.tolist() == [0, 1] and loaded.classes_.dtype.kind == "i"
     assert 0 <= loaded.score(X, y) <= 1
     assert loaded.score(X, np.array(y.tolist(), dtype=object)) == loaded.score(X, y)
+
+
+def test_the_classifier_fits_integer_labels_held_as_objects():
+    X, y = sample()
+    clf = ln.LayerNetClassifier(random_state=0).fit(X, np.array(y.tolist(), dtype=object))
+    assert clf.classes_.dtype.kind == "i" and clf.score(X, y) > 0.5
 
 
 @pytest.mark.parametrize("part", ["X", "y", "Y", "theta"])
