@@ -50,7 +50,7 @@ def check_int(
         ok = (low is None or value >= low) and (high is None or value <= high)
     if not ok:
         span = describe_range(low, high)
-        raise error(f"{name} must be an integer{' ' + span if span else ''}{_or_none(none)}, got {value!r}")
+        raise error(f"{name} must be an integer{' ' + span if span else ''}{_or_none(none)}, got {_shown(value)}")
     return value
 
 
@@ -65,20 +65,28 @@ def check_real(
     none: bool = False,
     error=LayerNetError,
 ) -> float | None:
-    """``value`` as a finite ``float`` within the range (open or closed at either end)."""
+    """``value`` as a finite ``float`` within the range (open or closed at either end).
+
+    Any real number is accepted: Python's ``int`` and ``float``, numpy's floating and integer
+    scalars, fractions. An ``int`` too large for a float (``10**400``) is refused like infinity.
+    """
     if value is None and none:
         return None
     ok = isinstance(value, Real) and not isinstance(value, bool)
     if ok:
-        number = float(value)
-        ok = math.isfinite(number)
+        try:
+            number = float(value)
+        except (OverflowError, ValueError, TypeError):  # 10**400: an int beyond float's range
+            ok = False
+        else:
+            ok = math.isfinite(number)
         if ok and low is not None:
             ok = number > low if low_open else number >= low
         if ok and high is not None:
             ok = number < high if high_open else number <= high
     if not ok:
         span = describe_range(low, high, low_open=low_open, high_open=high_open)
-        raise error(f"{name} must be a finite number{' ' + span if span else ''}{_or_none(none)}, got {value!r}")
+        raise error(f"{name} must be a finite number{' ' + span if span else ''}{_or_none(none)}, got {_shown(value)}")
     return number + 0.0  # -0.0 becomes 0.0
 
 
@@ -106,6 +114,14 @@ def check_str(value, name: str, *, none: bool = False, error=LayerNetError) -> s
     if isinstance(value, str) and value:
         return value
     raise error(f"{name} must be a non-empty string{_or_none(none)}, got {value!r}")
+
+
+def _shown(value) -> str:
+    """``repr(value)``, with a huge integer shown by its size instead of its hundreds of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"an integer of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _or_none(none: bool) -> str:

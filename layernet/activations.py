@@ -230,9 +230,62 @@ def multiply_by_derivative(activation: Activation, delta: np.ndarray, z, a, scra
     result is multiplied in as returned.
     """
     if _takes_out(type(activation).derivative):
-        delta *= activation.derivative(z, a, out=scratch)
+        d = activation.derivative(z, a, out=scratch)
     else:
-        delta *= activation.derivative(z, a)
+        d = activation.derivative(z, a)
+    if d is not scratch and np.shape(d) != delta.shape:
+        raise _shape_error(activation, "derivative", np.shape(d), delta.shape)
+    delta *= d
+
+
+def _shape_error(activation: Activation, method: str, got, expected) -> LayerNetError:
+    return LayerNetError(
+        f"activation {activation.name!r} ({type(activation).__name__}): {method}() returned shape {tuple(got)} "
+        f"for input of shape {tuple(expected)}; it must return one value per element, of the input's shape"
+    )
+
+
+#: The built-in activations, whose shapes need no probing.
+_BUILTIN: tuple = ()
+
+
+def check_shapes(activation: Activation, n_units: int, *, derivative: bool = True) -> None:
+    """Probe ``activation`` on a small ``(2, n_units)`` array, as the network's engine calls it.
+
+    numpy would silently broadcast a result of the wrong shape (a ``forward`` returning one
+    value per unit, say) into the layer's buffer, and train on garbage; a network checks each
+    custom activation once, when it is built, so such an activation fails there, by name.
+    Errors the probe itself raises are left for real use to report.
+
+    Raises
+    ------
+    LayerNetError
+        ``forward`` (or, if ``derivative``, ``derivative``) returns an array of another shape.
+    """
+    if type(activation) in _BUILTIN:
+        return
+    z = np.linspace(-1.0, 1.0, 2 * n_units).reshape(2, n_units)
+    try:
+        with np.errstate(all="ignore"):
+            a = np.empty_like(z)
+            result = activation.forward(z.copy(), out=a)
+            forward_shape = np.shape(result)
+            if result is not a and forward_shape == z.shape:
+                a = np.asarray(result, dtype=float)
+            derivative_shape = z.shape
+            if derivative and forward_shape == z.shape:
+                scratch = np.empty_like(z)
+                if _takes_out(type(activation).derivative):
+                    d = activation.derivative(z.copy(), a, out=scratch)
+                else:
+                    d = activation.derivative(z.copy(), a)
+                derivative_shape = z.shape if d is scratch else np.shape(d)
+    except Exception:  # noqa: BLE001 - the activation's own failure shows when it is really used
+        return
+    if forward_shape != z.shape:
+        raise _shape_error(activation, "forward", forward_shape, z.shape)
+    if derivative_shape != z.shape:
+        raise _shape_error(activation, "derivative", derivative_shape, z.shape)
 
 
 _TAKES_OUT: dict = {}
@@ -315,7 +368,21 @@ def get_activation(activation) -> Activation:
         except KeyError:
             known = ", ".join(available_activations())
             raise LayerNetError(f"unknown activation {activation!r}; known activations: {known}") from None
-    raise LayerNetError(f"activation must be a name or an Activation, got {activation!r}")
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        raise LayerNetError(
+            f"activation must be a name or an Activation instance, got the class {activation.__name__} itself; "
+            f"pass an instance ({activation.__name__}(...)) or a registered name"
+        )
+    known = ", ".join(available_activations())
+    raise LayerNetError(
+        f"activation must be a name ({known}) or an Activation instance, got {type(activation).__name__} "
+        f"{_brief(activation)}"
+    )
+
+
+def _brief(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 def available_activations() -> list[str]:
@@ -326,3 +393,4 @@ def available_activations() -> list[str]:
 for _builtin in (Sigmoid, Tanh, ReLU, Identity, Softmax):
     register_activation(_builtin)
 del _builtin
+_BUILTIN = (Sigmoid, Tanh, ReLU, Identity, Softmax)

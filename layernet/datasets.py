@@ -6,6 +6,7 @@ scikit-learn is imported inside the functions, so ``import layernet`` stays ligh
 from __future__ import annotations
 
 import csv
+import errno
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,7 @@ def read_csv(path: str | Path, label=-1) -> Dataset:
     for number, value in enumerate(raw):
         if value == "":
             raise DataError(f"{path}: row {rows.lines[number]}, column {names[index]!r}: the label is missing")
-    y = _labels_from_text(raw)
+    y = _labels_from_text(path, raw, rows.lines)
     return Dataset(X, y, Path(path).name, [names[i] for i in feature_columns], names[index])
 
 
@@ -182,12 +183,20 @@ def _read_rows(path):
         raise DataError(f"{path}: is a directory, not a CSV file") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: not a readable CSV text file ({error})") from None
+    except OSError as error:
+        # e.g. ENAMETOOLONG for a 5,000-character name, EACCES, ELOOP: name the file and the reason.
+        reason = error.strerror or type(error).__name__
+        if error.errno == errno.ENAMETOOLONG:
+            reason = f"the path is too long ({len(str(path))} characters)"
+        raise DataError(f"{_short(path)}: cannot be read: {reason}") from None
     numbered = [(i + 1, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
     if not numbered:
         raise DataError(f"{path}: the file holds no rows")
     header = None
     first_row = numbered[0][1]
-    if not all(_is_number(cell) for cell in first_row) and not _looks_like_data(first_row, numbered[1:2]):
+    if _is_index_header(first_row) or (
+        not all(_is_number(cell) for cell in first_row) and not _looks_like_data(first_row, numbered[1:2])
+    ):
         header = [cell.strip() for cell in first_row]
         numbered = numbered[1:]
     if not numbered:
@@ -232,6 +241,22 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+def _is_index_header(row) -> bool:
+    """Whether ``row`` is exactly ``0,1,...,n-1``: pandas' header for unnamed columns.
+
+    ``pd.DataFrame(X).to_csv(index=False)`` writes that header; read as data, it would add a
+    made-up first sample. A data row that is exactly these integers is far less likely, and
+    only for two or more columns is the pattern distinctive enough to decide on.
+    """
+    return len(row) >= 2 and [cell.strip() for cell in row] == [str(i) for i in range(len(row))]
+
+
+def _short(path) -> str:
+    """The path for a message, its middle elided when it is very long."""
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]}"
+
+
 def _looks_like_data(first_row, following) -> bool:
     # A first row with text cells is a header unless the next row has text in the same places
     # (string labels in a headerless file).
@@ -241,10 +266,36 @@ def _looks_like_data(first_row, following) -> bool:
     return len(second) == len(first_row) and all(_is_number(a) == _is_number(b) for a, b in zip(first_row, second))
 
 
-def _labels_from_text(raw: list[str]) -> np.ndarray:
-    if all(_is_number(value) for value in raw):
-        values = np.array([float(value) for value in raw])
-        if np.all(values == np.round(values)):
-            return values.astype(np.int64)
-        return values
-    return np.array(raw, dtype=object).astype(str)
+def _labels_from_text(path, raw: list[str], lines) -> np.ndarray:
+    """Labels from their text: integers as ``int64``, other numbers as ``float64``, else strings.
+
+    Numbers are kept exact: integer text is read as an integer (``9007199254740993`` is not
+    rounded through a float), integral floats (``1.0``, ``1e3``) become integers only within
+    int64's range, and integer text beyond int64 keeps the labels as text. Non-finite labels
+    (``inf``, ``nan``) are refused.
+    """
+    if not all(_is_number(value) for value in raw):
+        return np.array(raw, dtype=object).astype(str)
+    numbers = [float(value) for value in raw]
+    for number, (value, text) in enumerate(zip(numbers, raw)):
+        if not math.isfinite(value):
+            raise DataError(f"{path}: row {lines[number]}: the label {text!r} is not a finite number")
+    integers = [_as_int(text) for text in raw]
+    if all(i is not None for i in integers):
+        if all(_INT64.min <= i <= _INT64.max for i in integers):
+            return np.array(integers, dtype=np.int64)
+        return np.array(raw, dtype=str)  # integers beyond int64: a float would merge neighbours
+    values = np.array(numbers)
+    if np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0**63):
+        return values.astype(np.int64)
+    return values
+
+
+_INT64 = np.iinfo(np.int64)
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None

@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import DataError, LayerNetError
+from .labels import check_labels
 from .layers import Layer
 from .network import Network
 from .options import TrainOptions
@@ -212,8 +213,10 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             for a parameter out of range, naming it.
         """
         settings = self._checked_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
-        check_classification_targets(y)
+        y = _plain_labels(y)
+        X, y = _quietly(validate_data, self, X, y, dtype=np.float64, y_numeric=False)
+        with np.errstate(invalid="ignore"):  # its integrality test casts labels beyond int64 (1e20)
+            check_classification_targets(y)
         classes = np.unique(y)
         if len(classes) < 2:
             raise DataError(
@@ -322,7 +325,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
 
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
+        return _quietly(validate_data, self, X, dtype=np.float64, reset=False)
 
     def _checked_params(self) -> dict:
         """The parameters in the types :func:`layernet.train` takes; a clear error names any bad one."""
@@ -369,6 +372,34 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         except TypeError:
             unknown = sorted(set(extra) - set(checks))
             raise LayerNetError(f"{name}: options has unknown fields {unknown}; known: {sorted(checks)}") from None
+
+
+def _plain_labels(y):
+    """``y`` with an object array of labels normalized as :func:`layernet.train` does it.
+
+    scikit-learn calls integer labels held as objects an "unknown" target type; as ints they
+    are plain classes (and a saved model keeps them as ints, not strings).
+    """
+    try:
+        labels = np.asarray(y)
+    except (TypeError, ValueError):
+        return y  # scikit-learn's own validation says what is wrong
+    return check_labels(labels) if labels.dtype == object and labels.ndim == 1 else y
+
+
+def _quietly(validate, *args, **kwargs):
+    """scikit-learn's validation without its numeric noise.
+
+    Its finiteness test sums ``X`` first, which overflows (a RuntimeWarning) for finite
+    features near 1e308 before it looks element by element; and an ``int`` too large for a
+    float (``10**400`` in an object array) raises OverflowError. The first is silenced, the
+    second said as a :class:`~layernet.DataError`.
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return validate(*args, **kwargs)
+    except OverflowError:
+        raise DataError("X holds a number too large for float64 (an integer beyond 1.8e308)") from None
 
 
 #: Estimator parameter -> the training option it sets (scikit-learn's names where they exist).

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import check_real
 from .errors import LayerNetError
 from .labels import check_labels, encode_labels, infer_classes
 from .network import INITIALIZERS, Network
@@ -129,8 +130,7 @@ def numerical_gradient(cost, theta: np.ndarray, epsilon: float = 1e-4, *, method
 def _differences(cost, theta, epsilon: float, method: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The numerical gradient and, for Richardson, each component's rounding noise (its std)."""
     method = _check_method(method)
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon < np.inf:
-        raise LayerNetError(f"epsilon must be a positive number, got {epsilon!r}")
+    epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)
     theta = np.array(theta, dtype=float, copy=True)
     numerical = np.empty_like(theta)
     if method == "central":
@@ -198,11 +198,11 @@ def gradient_check(
     lambda_ : float, default 0
     Y : array of shape (n_samples, n_outputs), optional
     theta : array of shape (n_params,), optional
-    epsilon : float, default 1e-4
+    epsilon : float in (0, 1], default 1e-4
         The course's perturbation.
     method : {"richardson", "central"}, default "richardson"
         See :func:`numerical_gradient`. ``"central"`` with ``epsilon=1e-4`` is the course's check.
-    tolerance : float, default 1e-9
+    tolerance : float > 0, default 1e-9
         The largest passing relative difference, overall and for each layer (raised, for
         ``"richardson"``, to ``NOISE_FACTOR`` times the measured rounding noise where that is larger).
 
@@ -211,8 +211,9 @@ def gradient_check(
     GradientCheck
     """
     method = _check_method(method)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
-        raise LayerNetError(f"tolerance must be a positive number, got {tolerance!r}")
+    tolerance = check_real(tolerance, "tolerance", low=0.0, low_open=True)
+    # A step beyond 1 measures no derivative of a network's cost (and 1e300 overflows it).
+    epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, low_open=True)
     X = check_features(X, net.n_features, dtype=net.dtype)
     lambda_ = check_lambda(lambda_)
     if Y is None:

@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ._engine import Engine, Workspace
-from .activations import Activation, get_activation
+from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
 from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
 from .losses import loss_for
 from .packing import ParameterPacker
 from .preprocessing import Scaler
-from .validation import check_features, check_lambda
+from .validation import as_real_array, check_features, check_lambda
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -99,6 +99,10 @@ class Network:
         output: str | Activation = "sigmoid",
         dtype=np.float64,
     ) -> None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise LayerNetError(f"dtype must be a numpy floating-point type such as 'float64', got {dtype!r}") from None
         self.layers: list[Layer] = _build_layers(layers, hidden, output)
         for index, layer in enumerate(self.layers[:-1]):
             if layer.activation.output_only:
@@ -106,8 +110,19 @@ class Network:
                     f"activation {layer.activation.name!r} belongs on the output layer only, "
                     f"but layer {index + 1} of {len(self.layers)} uses it"
                 )
+        n_params = sum(layer.n_params for layer in self.layers)
+        if dtype.kind == "f" and n_params > np.iinfo(np.intp).max // dtype.itemsize:
+            raise LayerNetError(
+                f"these layer sizes would need about 10^{len(str(n_params)) - 1} parameters, more than an array "
+                f"can hold (the largest size given has {len(str(max(self.sizes)))} digits)"
+            )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
         self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            # A custom activation returning the wrong shape would be broadcast silently: probe it once.
+            uses_derivative = index < last or layer.activation.name not in ("sigmoid", "softmax", "identity")
+            check_shapes(layer.activation, layer.n_out, derivative=uses_derivative)
         self._theta = self.packer.zeros()
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view
@@ -208,7 +223,7 @@ class Network:
         else:
             raise LayerNetError(f"initializer must be a name or a callable, got {initializer!r}")
         if rng is None:
-            rng = np.random.default_rng(seed)
+            rng = _seeded(seed)
         elif not isinstance(rng, (np.random.Generator, np.random.RandomState)):
             raise LayerNetError(f"rng must be a numpy Generator or RandomState, got {rng!r}")
         drawn = []
@@ -229,12 +244,27 @@ class Network:
         """The output layer's activations for ``X`` (n_samples, n_features), a new array."""
         return self._outputs(X, theta)[1]
 
+    def _predicted(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_outputs` for prediction, refusing outputs that overflowed into NaN."""
+        z, a = self._outputs(X)
+        bad = np.isnan(z).any(axis=1) | np.isnan(a).any(axis=1)
+        if bad.any():
+            raise DataError(
+                f"the network's outputs overflow for row {int(np.flatnonzero(bad)[0])} of X ({int(bad.sum())} row(s) "
+                "in all): the features or weights are too large to predict from; scale the features"
+            )
+        return z, a
+
     def _outputs(self, X, theta=None) -> tuple[np.ndarray, np.ndarray]:
-        """The output layer's pre-activations and activations, new row-major arrays."""
+        """The output layer's pre-activations and activations, new row-major arrays.
+
+        Overflow (features or weights too large) shows as inf or NaN, without numpy's warnings.
+        """
         X = self._inputs(X)
         work = self._load(theta, len(X))
         work.set_inputs(X)
-        z, a = self._engine.forward(work)
+        with np.errstate(all="ignore"):  # overflow shows as inf in the outputs (see cost_and_grad)
+            z, a = self._engine.forward(work)
         return np.array(z, order="C"), np.array(a, order="C")
 
     def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
@@ -261,6 +291,9 @@ class Network:
         Returns
         -------
         J : float
+            ``inf`` when the evaluation overflows (features, weights or ``lambda_`` too large
+            for the dtype): the inputs are finite, so a non-finite cost always means overflow.
+            numpy's overflow warnings are not raised; the gradient may then hold inf or NaN.
         grad : ndarray of shape (n_params,)
             A new array, laid out like ``theta``.
         """
@@ -269,8 +302,9 @@ class Network:
         lambda_ = check_lambda(lambda_)
         work = self._load(theta, len(X))
         work.set_inputs(X, Y)
-        J, grad = self._engine.evaluate(work, lambda_, gradient)
-        return J, None if grad is None else grad.copy()
+        with np.errstate(all="ignore"):
+            J, grad = self._engine.evaluate(work, lambda_, gradient)
+        return _overflowed_to_inf(J), None if grad is None else grad.copy()
 
     def evaluator(
         self, X, Y, lambda_: float = 0.0, *, workers: int = 1
@@ -293,8 +327,10 @@ class Network:
         evaluate, target = self._engine.evaluate, work.theta
 
         def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            np.copyto(target, theta, casting="same_kind")
-            J, grad = evaluate(work, lambda_)
+            # Overflow at a far trial point shows as a non-finite cost, without numpy's warnings.
+            with np.errstate(all="ignore"):
+                np.copyto(target, theta, casting="same_kind")
+                J, grad = evaluate(work, lambda_)
             return J, grad.astype(np.float64)  # always a new array, for the optimizer to keep
 
         return cost_and_grad
@@ -312,7 +348,7 @@ class Network:
                 f"predict_proba needs a sigmoid or softmax output layer, this one is {name!r}; "
                 "use forward() for the raw outputs"
             )
-        z, a = self._outputs(X)
+        z, a = self._predicted(X)
         if name == "softmax":
             return a
         # From z, not a: the sigmoid as 0.5 * (1 + tanh(z / 2)) rounds to exactly 0 below
@@ -326,7 +362,7 @@ class Network:
 
     def predict(self, X) -> np.ndarray:
         """The predicted label of each row of ``X``: the most active output unit's class."""
-        z, a = self._outputs(X)
+        z, a = self._predicted(X)
         if self.output_activation.name in ("sigmoid", "softmax"):
             # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
             index = (z[:, 0] >= 0.0).astype(np.intp) if self.n_outputs == 1 else np.argmax(z, axis=1)
@@ -402,7 +438,14 @@ class Network:
         """``X`` checked, and standardized when the network carries a scaler."""
         X = check_features(X, self.n_features, dtype=self.dtype)
         if self.scaler is not None:
-            X = np.ascontiguousarray(self.scaler.transform(X), dtype=self.dtype)
+            with np.errstate(all="ignore"):
+                X = np.ascontiguousarray(self.scaler.transform(X), dtype=self.dtype)
+            if not np.isfinite(X).all():
+                row, column = np.argwhere(~np.isfinite(X))[0]
+                raise DataError(
+                    f"X overflows {self.dtype.name} once standardized by the network's scaler "
+                    f"(row {row}, column {column}): the features are far outside the range it was fitted on"
+                )
         return X
 
     def _class_labels(self) -> np.ndarray:
@@ -415,9 +458,9 @@ class Network:
 
     def _check_theta(self, theta) -> np.ndarray:
         try:
-            array = np.asarray(theta, dtype=self.dtype)
-        except (TypeError, ValueError) as error:
-            raise LayerNetError(f"theta must be a 1-D array of numbers: {error}") from None
+            array = as_real_array(theta, "theta", self.dtype, "a 1-D array of numbers")
+        except DataError as error:
+            raise LayerNetError(str(error)) from None
         if array.shape != (self.n_params,):
             raise LayerNetError(f"theta must have shape ({self.n_params},) for {self!r}, got {array.shape}")
         if not np.isfinite(array).all():
@@ -425,10 +468,7 @@ class Network:
         return array
 
     def _check_targets(self, Y, n_samples: int) -> np.ndarray:
-        try:
-            Y = np.asarray(Y, dtype=self.dtype)
-        except (TypeError, ValueError) as error:
-            raise DataError(f"Y must be a 2-D array of numbers: {error}") from None
+        Y = as_real_array(Y, "Y", self.dtype, "a 2-D array of numbers")
         if Y.ndim == 1 and self.n_outputs == 1:
             Y = Y.reshape(-1, 1)
         if Y.shape != (n_samples, self.n_outputs):
@@ -446,6 +486,21 @@ class Network:
         work = self._engine.cached(n_samples)
         np.copyto(work.theta, self._theta if theta is None else self._check_theta(theta))
         return work
+
+
+def _overflowed_to_inf(J: float) -> float:
+    # The inputs are finite, so a NaN cost comes from overflow (inf - inf, 0 * inf): say inf.
+    return float("inf") if J != J else J
+
+
+def _seeded(seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, with a clear error for what it cannot take."""
+    if isinstance(seed, (bool, np.bool_, float, str, bytes)):
+        raise LayerNetError(f"seed must be None or a non-negative integer, got {seed!r}")
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError, OverflowError):
+        raise LayerNetError(f"seed must be None or a non-negative integer, got {seed!r}") from None
 
 
 def _detached(layer: Layer) -> Layer:
@@ -485,13 +540,18 @@ def _build_layers(layers, hidden, output) -> list[Layer]:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise LayerNetError(f"layer sizes must be positive ints; size {index} is {size!r}")
     n_hidden = len(layers) - 2
-    if isinstance(hidden, (str, Activation)):
+    if isinstance(hidden, (str, Activation)) or isinstance(hidden, type):
         hidden = [hidden] * n_hidden
-    else:
+    elif isinstance(hidden, (list, tuple)):
         hidden = list(hidden)
         if len(hidden) != n_hidden:
             raise LayerNetError(
                 f"hidden lists {len(hidden)} activation(s) but the network has {n_hidden} hidden layer(s)"
             )
+    else:
+        raise LayerNetError(
+            "hidden must be an activation (a registered name or an Activation instance) or a list of them, "
+            f"one per hidden layer; got {type(hidden).__name__} {hidden!r}"
+        )
     activations = [get_activation(h) for h in hidden] + [get_activation(output)]
     return [Layer(int(n_in), int(n_out), act) for n_in, n_out, act in zip(layers[:-1], layers[1:], activations)]

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import LayerNetError
+from .validation import check_features
 
 __all__ = ["Scaler"]
+
+#: Magnitudes beyond this (or below its inverse) are rescaled before their variance is taken.
+_SAFE = 1e150
 
 
 @dataclass
@@ -35,11 +39,34 @@ class Scaler:
 
     @classmethod
     def fit(cls, X) -> Scaler:
-        """Fit on ``X`` (n_samples, n_features) with scikit-learn's ``StandardScaler``."""
+        """Fit on ``X`` (n_samples, n_features) with scikit-learn's ``StandardScaler``.
+
+        Features beyond about ``1e150`` in magnitude (whose squares overflow) or below
+        ``1e-150`` (whose squares underflow to 0) are first divided by their column's largest
+        magnitude, so their mean and spread come out finite and exact to rounding; the result
+        is the same standardization, without numpy's overflow warnings.
+
+        Raises
+        ------
+        DataError
+            ``X`` is not a finite 2-D array of numbers (see :func:`layernet.validation.check_features`).
+        """
         from sklearn.preprocessing import StandardScaler
 
-        fitted = StandardScaler().fit(X)
-        return cls(fitted.mean_, fitted.scale_)
+        X = check_features(X)
+        peak = np.max(np.abs(X), axis=0)
+        extreme = (peak > _SAFE) | ((peak > 0.0) & (peak < 1.0 / _SAFE))
+        if not extreme.any():
+            fitted = StandardScaler().fit(X)
+            return cls(fitted.mean_, fitted.scale_)
+        divisor = np.where(extreme, peak, 1.0)
+        fitted = StandardScaler().fit(X / divisor)
+        # scikit-learn gives a (near-)constant column scale 1; keep that 1 in raw units too. A
+        # rescaled column lies in [-1, 1], so its scale is 1 otherwise only at variance 1.
+        constant = (fitted.scale_ == 1.0) & (fitted.var_ < 0.25)
+        scale = fitted.scale_ * divisor
+        scale = np.where(constant | ~(scale > 0.0), 1.0, scale)
+        return cls(fitted.mean_ * divisor, scale)
 
     @property
     def n_features(self) -> int:

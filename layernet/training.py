@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import LayerNetError
+from .errors import DataError, LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import IterationInfo, OptimizeOutcome, minimize
@@ -190,7 +190,10 @@ def _flag_chance_level(net: Network, X: np.ndarray, y: np.ndarray, outcome: Opti
     tolerance is met at once: it "converges" to predicting the class priors, cost ``2 ln 2``
     on balanced data. That is no result, so the status says "stalled" and the message says why.
     """
-    accuracy = float(np.mean(net.predict(X) == y))
+    try:
+        accuracy = float(np.mean(net.predict(X) == y))
+    except DataError:  # outputs that overflow into NaN: nothing to judge here
+        return
     _, counts = np.unique(y, return_counts=True)
     chance = counts.max() / len(y)
     if accuracy <= chance + 1.0 / len(y):
