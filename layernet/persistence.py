@@ -397,6 +397,8 @@ def json_safe(value):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if np.isfinite(value) else None

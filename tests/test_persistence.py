@@ -180,3 +180,11 @@ def test_recorded_config_regenerates_generated_data_only(tmp_path):
     net.training_summary = {"config": {"data": {"source": "csv", "path": "/etc/passwd"}}}
     with pytest.raises(ln.ConfigError, match=r"read from a file \(/etc/passwd\).*give DATA"):
         recorded_config(net)
+
+
+def test_arrays_in_the_training_summary_are_saved_as_lists(tmp_path):
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    net.training_summary = {"history": np.array([0.5, np.nan, 0.25]), "grid": np.arange(4).reshape(2, 2)}
+    ln.save(net, tmp_path / "m.npz")
+    summary = ln.load(tmp_path / "m.npz").training_summary
+    assert summary["history"] == [0.5, None, 0.25] and summary["grid"] == [[0, 1], [2, 3]]
