@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import errno
 import math
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,8 +173,38 @@ def read_features_csv(path: str | Path, n_features: int | None = None) -> tuple[
     return _parse_numeric(path, rows, list(range(n_columns)), names), names
 
 
+#: Parsed into Python strings, a CSV takes about this many times its size in memory.
+_CSV_MEMORY_FACTOR = 10
+
+
+def _check_csv_file(path: Path) -> None:
+    """Refuse, before opening it, a path that is no regular file or too large to parse here.
+
+    A device (``/dev/zero``, ``/dev/urandom``) or a FIFO would be read for ever or block, and a
+    file whose parsed rows cannot fit in memory would end in a MemoryError after minutes.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return  # the open below names the reason (missing file, too long a name, ...)
+    if stat.S_ISDIR(info.st_mode):
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{_short(path)}: is not a regular file (a device, FIFO or socket); give a CSV file")
+    from .threads import available_memory
+
+    available = available_memory()
+    if available is not None and info.st_size * _CSV_MEMORY_FACTOR > available:
+        raise DataError(
+            f"{_short(path)}: is {info.st_size / 2**20:,.0f} MiB; reading it needs about "
+            f"{info.st_size * _CSV_MEMORY_FACTOR / 2**30:,.1f} GiB of memory and "
+            f"{available / 2**30:,.1f} GiB is available"
+        )
+
+
 def _read_rows(path):
     path = Path(path)
+    _check_csv_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = [row for row in csv.reader(handle)]

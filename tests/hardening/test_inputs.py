@@ -530,3 +530,28 @@ def test_classifier(data, chosen):
         assert np.isfinite(value.network_.theta).all()
         status, proba = outcome(lambda: value.predict_proba(X))
         assert status == "ok" and np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_csv_path_that_is_a_device_or_fifo_is_refused_before_opening(tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)  # opening it for reading would block for ever
+    with pytest.raises(ln.DataError, match="is not a regular file"):
+        ln.datasets.read_csv(fifo)
+    if os.geteuid() == 0:
+        zero = tmp_path / "zero.csv"
+        os.mknod(zero, stat.S_IFCHR | 0o444, os.makedev(1, 5))  # a /dev/zero of our own
+        with pytest.raises(ln.DataError, match="is not a regular file"):
+            ln.datasets.read_features_csv(zero)
+
+
+def test_a_csv_too_large_to_parse_is_refused_with_the_memory_it_needs(tmp_path, monkeypatch):
+    import layernet.threads as threads
+
+    path = tmp_path / "big.csv"
+    path.write_text("x,y\n" + "0.5,1\n" * 2000)
+    monkeypatch.setattr(threads, "available_memory", lambda: 50_000)
+    with pytest.raises(ln.DataError, match=r"reading it needs about .* GiB of memory"):
+        ln.datasets.read_csv(path)
