@@ -689,3 +689,9 @@ def test_importing_layernet_stays_light():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_grid_too_large_for_memory_is_refused_before_any_fit(tmp_path):
+    with pytest.raises(ln.ConfigError, match=r"needs at least .* of memory"):
+        study.run(tiny_config(), depths=[3], widths=[10**7], lambdas=[0.0], folds=2, n_jobs=1, directory=tmp_path)
+    assert not (tmp_path / "results.csv").exists()

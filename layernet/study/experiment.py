@@ -18,7 +18,7 @@ from .._checks import check_real
 from ..config import RunConfig
 from ..errors import LayerNetError
 from ..labels import infer_classes
-from ..runner import fresh_seed, load_data
+from ..runner import check_network_memory, fresh_seed, load_data
 from ..study_defaults import (
     DEFAULT_DEPTHS,
     DEFAULT_FOLDS,
@@ -142,6 +142,9 @@ def run(
     infer_classes(study_y, settings.config.network.layers[-1], classes)
     splits = _fold_indices(study_y, folds, settings.seed)
     spec = _Spec.from_config(settings.config, classes)
+    # The largest network of the grid, on all the study's samples, must fit before any fit starts.
+    layers = settings.config.network.layers
+    check_network_memory([layers[0], *[max(widths)] * max(depths), layers[-1]], len(study_y))
 
     done: dict[tuple, FitRecord] = {}
     log = None
