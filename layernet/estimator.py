@@ -82,9 +82,10 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default None
         Draws the initial weights (the course's uniform ``+-sqrt(6) / sqrt(n_in + n_out)``).
         Pass an int for the same network on every fit.
-    options : TrainOptions, dict or None, default None
-        Any other :class:`~layernet.TrainOptions` field (``threads``, and options added later);
-        the fields above are set by their own parameters, so ``options`` may not repeat them.
+    options : dict or None, default None
+        Any other :class:`~layernet.TrainOptions` field by name (``{"threads": 1}``, and options
+        added later); the fields above, and ``seed`` (``random_state``), are set by their own
+        parameters, so ``options`` may not name them.
 
     Attributes
     ----------
@@ -349,19 +350,18 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     def _training_options(self) -> TrainOptions:
         """The estimator's parameters as :class:`~layernet.TrainOptions`, each checked under its own name."""
         name = type(self).__name__
-        extra = self.options
-        if isinstance(extra, TrainOptions):
-            extra = {item.name: getattr(extra, item.name) for item in fields(TrainOptions)}
-            extra = {
-                key: value for key, value in extra.items() if value != TrainOptions.__dataclass_fields__[key].default
-            }
-        elif extra is None:
-            extra = {}
-        elif not isinstance(extra, dict):
-            raise LayerNetError(f"{name}: options must be a TrainOptions, a dict or None, got {extra!r}")
-        taken = sorted(set(extra) & set(_AS_OPTIONS.values()))
+        extra = {} if self.options is None else self.options
+        if not isinstance(extra, dict):
+            # A TrainOptions object is refused: its fields all have values, so it cannot say which
+            # ones it means to set, and those the estimator owns would be silently overridden.
+            raise LayerNetError(
+                f"{name}: options must be a dict of the other TrainOptions fields (e.g. {{'threads': 1}}) or None, "
+                f"got {extra!r}; {', '.join(_AS_OPTIONS)} and random_state are the estimator's own parameters"
+            )
+        owned = {**{option: param for param, option in _AS_OPTIONS.items()}, "seed": "random_state"}
+        taken = [key for key in extra if key in owned]
         if taken:
-            params = ", ".join(param for param, option in _AS_OPTIONS.items() if option in taken)
+            params = ", ".join(owned[key] for key in taken)
             raise LayerNetError(f"{name}: options sets {', '.join(taken)}; set the estimator's own {params} instead")
         checks = {item.name: item.metadata["check"] for item in fields(TrainOptions)}
         values = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_real
+from ._checks import check_int, check_real
 from .errors import LayerNetError
 from .labels import check_labels, encode_labels, infer_classes
 from .network import INITIALIZERS, Network
@@ -324,8 +324,7 @@ def check_config_gradients(config, samples: int = 20, at: str = "debug", **kwarg
 
     if at not in ("debug", "init"):
         raise LayerNetError(f"at must be 'debug' or 'init', got {at!r}")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise LayerNetError(f"samples must be an integer >= 1, got {samples!r}")
+    samples = check_int(samples, "samples", low=1)
     stream = np.random.RandomState(config.seed if config.seed is not None else 0)
     data = load_data(config, stream)
     net = build_network(config)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ._checks import check_int
 from ._engine import Engine, Workspace
 from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
@@ -417,6 +418,11 @@ class Network:
         twin.training_summary = dict(self.training_summary)
         return twin
 
+    def __copy__(self) -> Network:
+        # A shallow copy would share theta and the layers' views with the original: assigning to
+        # the copy's parameters would change the original's. copy.copy gives an independent twin.
+        return self.copy()
+
     def __getstate__(self) -> dict:
         # Pickle and deepcopy would store each layer's theta view as an array of its own, so a
         # restored network's layers would no longer see assignments to net.theta. Keep the flat
@@ -536,9 +542,7 @@ def _build_layers(layers, hidden, output) -> list[Layer]:
         raise LayerNetError("layers must be all sizes or all Layer objects, not a mix")
     if len(layers) < 2:
         raise LayerNetError(f"layers needs at least two sizes (inputs and outputs), got {layers!r}")
-    for index, size in enumerate(layers):
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise LayerNetError(f"layer sizes must be positive ints; size {index} is {size!r}")
+    layers = [check_int(size, f"layers[{index}]", low=1) for index, size in enumerate(layers)]
     n_hidden = len(layers) - 2
     if isinstance(hidden, (str, Activation)) or isinstance(hidden, type):
         hidden = [hidden] * n_hidden

@@ -141,7 +141,9 @@ def train(
     classes = net._classes_for(y, classes)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
 
-    if not net.initialized:
+    if not net.initialized and not net.theta.any():
+        # Never drawn, never assigned, still all zeros (the vector a new network starts with);
+        # values written into net.theta or a layer's view in place are trained from as they are.
         net.init(options.seed)
     theta0 = net.theta.copy()
     threads = options.threads or choose_threads(len(X), net.sizes)
@@ -176,31 +178,45 @@ def train(
             )
     net.classes_ = classes
     if outcome.status == "converged":
-        _flag_chance_level(net, X, y, outcome)
+        _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)
     net.training_summary = result.summary()
     return result
 
 
-def _flag_chance_level(net: Network, X: np.ndarray, y: np.ndarray, outcome: OptimizeOutcome) -> None:
-    """Mark a "converged" run that predicts no better than always answering the largest class.
+#: A first layer whose starting gradient is this much smaller than the output layer's learns
+#: nothing before the optimizer's tolerance is met.
+VANISHED_RATIO = 1e-3
 
-    A deep stack of sigmoid units can start with gradients so small that the optimizer's
-    tolerance is met at once: it "converges" to predicting the class priors, cost ``2 ln 2``
-    on balanced data. That is no result, so the status says "stalled" and the message says why.
+
+def _flag_vanished(net: Network, X, Y, y, theta0, lambda_: float, outcome: OptimizeOutcome) -> None:
+    """Mark a "converged" run whose gradients vanished and that predicts at chance level.
+
+    A deep stack of sigmoid units starts with first-layer gradients orders of magnitude below the
+    output layer's, so the tolerance is met while the network still answers the class priors
+    (cost ``2 ln 2`` on balanced data): the status says "stalled" and the message says why. Both
+    conditions are needed: a network held at chance by a huge lambda, or on labels that carry no
+    signal, converged to a real optimum and keeps its status.
     """
+    if len(net.layers) < 2:
+        return
     try:
         accuracy = float(np.mean(net.predict(X) == y))
     except DataError:  # outputs that overflow into NaN: nothing to judge here
         return
     _, counts = np.unique(y, return_counts=True)
     chance = counts.max() / len(y)
-    if accuracy <= chance + 1.0 / len(y):
-        outcome.status = "stalled"
-        outcome.message = (
-            f"stopped at chance level: {accuracy:.1%} training accuracy, no better than always answering the "
-            f"largest class ({chance:.1%}), with the gradient below tol after {len(outcome.cost_history)} "
-            "iteration(s). The gradients may have vanished (deep sigmoid or tanh stacks do this): try fewer "
-            "layers, relu units with initializer='he', or scaled features"
-        )
+    if accuracy > chance + 1.0 / len(y):
+        return
+    grads = net.packer.unpack(net.cost_and_grad(theta0, X, Y, lambda_)[1])
+    first, last = float(np.linalg.norm(grads[0])), float(np.linalg.norm(grads[-1]))
+    if not first <= VANISHED_RATIO * last:
+        return
+    outcome.status = "stalled"
+    outcome.message = (
+        f"stopped at chance level: {accuracy:.1%} training accuracy, no better than always answering the "
+        f"largest class ({chance:.1%}), after {len(outcome.cost_history)} iteration(s); the gradients vanished "
+        f"(at the start the first layer's was {first / last:.1e} of the output layer's), as deep sigmoid or tanh "
+        "stacks do: try fewer layers, relu units with initializer='he', or scaled features"
+    )

@@ -339,7 +339,9 @@ def test_ctrl_c_during_fit_propagates_and_leaves_the_estimator_unfitted(moons, m
         ({"options": {"lambda_": 1.0}}, "options sets lambda_; set the estimator's own alpha instead"),
         ({"options": {"threds": 1}}, r"options has unknown fields \['threds'\]"),
         ({"options": {"threads": 0}}, r"threads must be an integer >= 1 \(or None\), got 0"),
-        ({"options": 3}, "options must be a TrainOptions, a dict or None"),
+        ({"options": 3}, "options must be a dict of the other TrainOptions fields"),
+        ({"options": ln.TrainOptions(lambda_=0.0)}, "options must be a dict of the other TrainOptions fields"),
+        ({"options": {"seed": 1}}, "options sets seed; set the estimator's own random_state instead"),
     ],
 )
 def test_bad_parameters_raise_a_value_error_naming_them(moons, params, message):

@@ -219,9 +219,9 @@ def test_theta_assignment_copies_and_validates():
     "layers, kwargs, message",
     [
         ([2], {}, "at least two sizes"),
-        ([2, 0, 2], {}, "positive ints; size 1 is 0"),
-        ([2, -3, 2], {}, "positive ints"),
-        ([2, 2.5, 2], {}, "positive ints"),
+        ([2, 0, 2], {}, r"layers\[1\] must be an integer >= 1, got 0"),
+        ([2, -3, 2], {}, r"layers\[1\] must be an integer >= 1, got -3"),
+        ([2, 2.5, 2], {}, r"layers\[1\] must be an integer >= 1, got 2.5"),
         ([2, 3, 2], {"hidden": "nope"}, "unknown activation 'nope'"),
         ([2, 3, 2], {"output": "nope"}, "unknown activation 'nope'"),
         ([2, 3, 3, 2], {"hidden": ["tanh"]}, "1 activation"),
@@ -276,6 +276,13 @@ def test_assigned_parameters_are_where_training_starts():
     result = ln.train(net, X, y, method="cg", max_iter=1)
     oracle = ln.Network([2, 3, 2]).cost(given, X, np.eye(2)[y])
     assert result.initial_cost == pytest.approx(oracle, rel=1e-15)
+    # Written in place (into net.theta or a layer's view) counts as well.
+    for write in (lambda net: np.copyto(net.theta, given), lambda net: net.layers[0].theta.__setitem__(..., 0.25)):
+        net = ln.Network([2, 3, 2])
+        write(net)
+        start = net.theta.copy()
+        result = ln.train(net, X, y, method="cg", max_iter=1)
+        assert result.initial_cost == pytest.approx(ln.Network([2, 3, 2]).cost(start, X, np.eye(2)[y]), rel=1e-15)
 
 
 class _ScaledLayer(ln.Layer):
@@ -285,3 +292,14 @@ class _ScaledLayer(ln.Layer):
 def test_layer_subclasses_are_refused_with_a_pointer_to_activations():
     with pytest.raises(ln.LayerNetError, match="subclass of Layer.*give it an Activation of your own"):
         ln.Network([_ScaledLayer(2, 3), ln.Layer(3, 2)])
+
+
+def test_copy_copy_gives_an_independent_network():
+    import copy
+
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    before = net.theta.copy()
+    twin = copy.copy(net)
+    twin.theta = np.zeros(net.n_params)
+    np.testing.assert_array_equal(net.theta, before)
+    assert not np.shares_memory(twin.theta, net.theta)

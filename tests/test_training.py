@@ -247,3 +247,12 @@ def test_a_deep_sigmoid_stack_that_learns_nothing_is_flagged_stalled(moons):
     assert net.score(X, y) == pytest.approx(0.5)  # the premise: chance level on balanced moons
     assert result.status == "stalled" and not result.converged
     assert "chance level" in result.message and "vanished" in result.message
+
+
+def test_a_network_held_at_chance_by_a_huge_lambda_has_converged_not_stalled(moons):
+    # Its optimum really is "weights near zero": no vanishing gradient, a real convergence.
+    X, y = moons
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    result = ln.train(net, X, y, lambda_=1e4)
+    assert net.score(X, y) == pytest.approx(0.5)
+    assert result.status == "converged"
