@@ -22,8 +22,15 @@ def test_a_column_of_labels_becomes_one_dimensional():
 
 
 def test_labels_of_any_kind_pass_unchanged():
-    for y in ([0, 1, 1], ["cat", "dog"], [0.5, 2.5], np.array(["a", 3], dtype=object)):
+    for y in ([0, 1, 1], ["cat", "dog"], [0.5, 2.5], np.array(["a", "b"], dtype=object)):
         np.testing.assert_array_equal(check_labels(y), np.asarray(y))
+
+
+def test_integer_labels_held_as_objects_become_ints_and_mixed_kinds_are_refused():
+    labels = check_labels(np.array([3, 1, 3], dtype=object))
+    assert labels.dtype.kind == "i" and labels.tolist() == [3, 1, 3]
+    with pytest.raises(DataError, match="mixes labels of kinds that cannot be ordered together"):
+        check_labels(np.array(["a", 3], dtype=object))
 
 
 @pytest.mark.parametrize(
@@ -33,7 +40,7 @@ def test_labels_of_any_kind_pass_unchanged():
         ([], {}, "y is empty: it has 0 labels"),
         ([0.0, 1.0, np.nan], {}, "y must be finite: it holds nan at row 2"),
         ([np.inf, 1.0], {}, "y must be finite: it holds inf at row 0"),
-        (np.array(["a", None], dtype=object), {}, r"missing label \(None or NaN\)"),
+        (np.array(["a", None], dtype=object), {}, r"y holds a missing label \(None\) at row 1"),
         (np.array(["a", float("nan")], dtype=object), {}, "missing label"),
         ([0, 1], {"n_samples": 3}, "X has 3 samples but y has 2 labels"),
         ([0, 1], {"name": "y_val", "n_samples": 1}, "X has 1 samples but y_val has 2 labels"),
