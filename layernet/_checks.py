@@ -10,12 +10,22 @@ normalized: numpy integers become ``int``, reals ``float``.
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Iterable
 from numbers import Integral, Real
 
 from .errors import LayerNetError
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_str", "describe_range"]
+__all__ = [
+    "check_bool",
+    "check_choice",
+    "check_int",
+    "check_real",
+    "check_regular_file",
+    "check_str",
+    "describe_range",
+]
 
 
 def describe_range(low=None, high=None, *, low_open: bool = False, high_open: bool = False) -> str:
@@ -126,3 +136,23 @@ def _shown(value) -> str:
 
 def _or_none(none: bool) -> str:
     return " (or None)" if none else ""
+
+
+def check_regular_file(path, kind: str, *, error=LayerNetError) -> os.stat_result:
+    """``path``'s status if it names a regular file; before anything opens it.
+
+    A device (``/dev/zero``, ``/dev/urandom``) or a FIFO would be read for ever or block, so
+    they are refused by their status, never opened. ``kind`` names what was expected ("TOML",
+    "model", "CSV") in the messages.
+    """
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except OSError as failure:
+        raise error(f"{path}: cannot be read ({failure.strerror or failure})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise error(f"{path}: is a directory, not a {kind} file")
+    if not stat.S_ISREG(status.st_mode):
+        raise error(f"{path}: is not a regular file (a device, FIFO or socket); give a {kind} file")
+    return status

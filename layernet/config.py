@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import stat
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ._checks import check_bool, check_int, check_str
+from ._checks import check_bool, check_int, check_regular_file, check_str
 from .activations import get_activation
 from .datasets import SOURCES
 from .errors import ConfigError, LayerNetError
@@ -221,16 +220,7 @@ def _read_text(path: Path, limit: int, kind: str) -> str:
     ``stat`` comes first, so a device node (``/dev/zero``, ``/dev/urandom``) or a FIFO is never
     opened, and the read itself stops at ``limit + 1`` bytes in case the file grows meanwhile.
     """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"{path}: is a directory, not a {kind} file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{path}: is not a regular file (a device, FIFO or socket); give a {kind} file")
+    info = check_regular_file(path, kind, error=ConfigError)
     too_big = f"{path}: is larger than {limit // 1024} KiB; a {kind} configuration is a few lines"
     if info.st_size > limit:
         raise ConfigError(too_big)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import errno
 import math
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ._checks import check_regular_file
 from .errors import DataError
 
 __all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features_csv", "split"]
@@ -184,13 +186,12 @@ def _check_csv_file(path: Path) -> None:
     file whose parsed rows cannot fit in memory would end in a MemoryError after minutes.
     """
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return  # the open below names the reason (missing file, too long a name, ...)
     if stat.S_ISDIR(info.st_mode):
-        return
-    if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"{_short(path)}: is not a regular file (a device, FIFO or socket); give a CSV file")
+        return  # named by the open below
+    check_regular_file(path, "CSV", error=DataError)
     from .threads import available_memory
 
     available = available_memory()

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import lzma
 import math
-import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._checks import check_regular_file
 from ._version import __version__
 from .activations import _REGISTRY, get_activation
 from .errors import LayerNetError, ModelFileError
@@ -234,17 +233,7 @@ def _npy_header(member) -> tuple[np.dtype, tuple]:
 def _opened(path):
     """The model file as an :class:`_Archive`, every way it can be wrong turned into one error."""
     path = Path(path)
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
-    except OSError as error:
-        raise ModelFileError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise ModelFileError(f"{path}: is a directory, not a model file")
-    if not stat.S_ISREG(status.st_mode):
-        # /dev/zero or a FIFO would be read without end.
-        raise ModelFileError(f"{path}: not a regular file, so not a model file")
+    status = check_regular_file(path, "model", error=ModelFileError)
     try:
         handle = path.open("rb")
     except OSError as error:
