@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,39 @@ def _worker_init() -> None:
     for fd in (1, 2):
         os.dup2(sink, fd)
     os.close(sink)
+
+
+def _start_trackers_quietly() -> None:
+    """Start loky's and multiprocessing's resource trackers with no hold on stdout or stderr.
+
+    The trackers are helper processes that outlive a SIGKILLed parent for a while; started with
+    the parent's streams, they keep a pipe reading this process's output open after it died (40 s
+    seen). So they start here, once, with descriptors 1 and 2 pointing at the null device.
+    """
+    from multiprocessing import resource_tracker as multiprocessing_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    try:
+        sink = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover - no null device: the trackers start as joblib starts them
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(sink, 1)
+        os.dup2(sink, 2)
+        loky_tracker.ensure_running()
+        multiprocessing_tracker.ensure_running()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, sink):
+            os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -188,6 +222,7 @@ def _execute(tasks: list[_Task], n_jobs: int, scheduler) -> Iterator[_Outcome]:
     from joblib import Parallel, delayed, parallel_config
 
     if scheduler is None:
+        _start_trackers_quietly()
         parallel = Parallel(
             n_jobs=n_jobs,
             return_as="generator_unordered",

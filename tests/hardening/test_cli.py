@@ -355,3 +355,29 @@ def test_mutated_configs_end_in_0_1_or_2_without_a_traceback(tmp_path, changes):
     assert result.exit_code in (0, 1, 2), (text, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (text, repr(result.exception))
     assert "Traceback" not in result.output
+
+
+def test_a_killed_study_leaves_no_process_holding_its_output(tmp_path):
+    # After SIGKILL, loky's workers and resource trackers outlive the study for a while; none of
+    # them may keep the study's stdout open (a pipe reader would wait for them, 40 s seen).
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        _command(
+            "study", "--depths", "1,2", "--widths", "2,5,10", "--lambdas", "0,0.1", "--folds", "3",
+            "--n-jobs", "2", "--out", str(tmp_path / "s"), "-q",
+        ),
+        stdout=write_end,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write_end)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (tmp_path / "s" / "results.csv").exists():
+            time.sleep(0.1)  # the pool is running once the first fit is recorded
+        assert (tmp_path / "s" / "results.csv").exists()
+    finally:
+        process.kill()
+        process.wait()
+    ready, _, _ = select.select([read_end], [], [], 5.0)
+    assert ready and os.read(read_end, 65536) == b""  # end of file: nobody holds the pipe
+    os.close(read_end)
