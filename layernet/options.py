@@ -80,6 +80,11 @@ class Declared:
     suggestion; :meth:`to_table` writes one back; :meth:`describe` lists the fields for help texts.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Before the dataclass's __init__, whose TypeError for a misspelt name says too little.
+        _check_names(cls, kwargs)
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             check = item.metadata.get("check")
@@ -88,7 +93,7 @@ class Declared:
 
     def replace(self, **changes):
         """A copy with ``changes`` applied and checked; unknown names are refused."""
-        _check_names(type(self), changes, "option")
+        _check_names(type(self), changes)
         return dataclasses.replace(self, **changes)
 
     @classmethod
@@ -133,13 +138,14 @@ def unknown_key_message(key: str, known, place: str) -> str:
     return f"unknown key {key!r} in {place}{hint}; known keys: {', '.join(known)}"
 
 
-def _check_names(cls, names, what: str) -> None:
+def _check_names(cls, names) -> None:
     known = {item.name for item in dataclasses.fields(cls)}
+    what = getattr(cls, "_what", f"{cls.__name__} field")
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
+            close = difflib.get_close_matches(str(name), sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise LayerNetError(f"unknown training {what} {name!r}{hint}; known: {', '.join(sorted(known))}")
+            raise LayerNetError(f"unknown {what} {name!r}{hint}; known: {', '.join(sorted(known))}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class TrainOptions(Declared):
     or give the same names as keywords: ``train(net, X, y, lambda_=1e-3, method="lbfgs")``.
     In a configuration file it is the ``[training]`` table (``lambda_`` is spelled ``lambda``).
     """
+
+    _what = "training option"
 
     method: str = option(
         "cg",

@@ -26,6 +26,8 @@ def test_options_are_checked_when_made_and_frozen():
         TrainOptions().replace(method="adam")
     with pytest.raises(ln.LayerNetError, match=r"unknown training option 'lamda' \(did you mean 'lambda_'\?\)"):
         TrainOptions().replace(lamda=1.0)
+    with pytest.raises(ln.LayerNetError, match=r"unknown training option 'lamda' \(did you mean 'lambda_'\?\)"):
+        TrainOptions(lamda=1.0)  # the constructor too, not the dataclass's bare TypeError
     with pytest.raises(dataclasses.FrozenInstanceError):
         TrainOptions().tol = 1e-3
     assert type(TrainOptions(max_iter=np.int64(5)).max_iter) is int
