@@ -265,6 +265,14 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         X = self._validated(X)
         return self.network_.predict(X)
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on ``X`` and ``y``, scikit-learn's ``ClassifierMixin.score``.
+
+        ``y`` gets the label normalization ``fit`` gave its labels: integer labels held in an
+        object array are ints here too (scikit-learn's metric would call them an unknown target).
+        """
+        return super().score(X, _plain_labels(y), sample_weight=sample_weight)
+
     def predict_proba(self, X):
         """Class probabilities, one column per class in the order of ``classes_``.
 

@@ -428,3 +428,10 @@ def test_digits_example_fast_mode_writes_two_real_figures(tmp_path, capsys):
         grey = image[..., :3].mean(axis=2)
         assert grey.std() > 0.1  # not a blank canvas
         assert 0.02 < np.mean(grey < 0.5) < 0.9  # dark pixels: digits, weights and text
+
+
+def test_score_takes_integer_labels_held_as_objects_like_fit(moons):
+    X, y = moons
+    as_objects = np.array(y.tolist(), dtype=object)
+    clf = LayerNetClassifier(random_state=0).fit(X, as_objects)
+    assert clf.score(X, as_objects) == clf.score(X, y) == np.mean(clf.predict(X) == y)
