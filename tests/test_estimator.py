@@ -337,10 +337,11 @@ def test_ctrl_c_during_fit_propagates_and_leaves_the_estimator_unfitted(moons, m
         ({"activation": "softmax"}, "output layer only"),
         ({"random_state": "seed"}, "cannot be used to seed"),
         ({"options": {"lambda_": 1.0}}, "options sets lambda_; set the estimator's own alpha instead"),
-        ({"options": {"threds": 1}}, r"options has unknown fields \['threds'\]"),
+        ({"options": {"threds": 1}}, r"unknown training option 'threds' \(did you mean 'threads'\?\)"),
         ({"options": {"threads": 0}}, r"threads must be an integer >= 1 \(or None\), got 0"),
         ({"options": 3}, "options must be a dict of the other TrainOptions fields"),
         ({"options": ln.TrainOptions(lambda_=0.0)}, "options must be a dict of the other TrainOptions fields"),
+        ({"options": {1: 2}}, "options must map TrainOptions field names to values"),
         ({"options": {"seed": 1}}, "options sets seed; set the estimator's own random_state instead"),
     ],
 )
