@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import kernels
 from .errors import LayerNetError
+from .kernels import sigmoid as _sigmoid
+from .kernels import tanh as _tanh
 
 __all__ = [
     "Activation",
@@ -143,7 +144,7 @@ class Sigmoid(Activation):
     derivative_uses_z = False
 
     def forward(self, z, out=None):
-        return kernels.sigmoid(z, out=out)
+        return _sigmoid(z, out=out)
 
     def derivative(self, z, a, out=None):
         out = np.subtract(1.0, a, out=out)
@@ -158,7 +159,7 @@ class Tanh(Activation):
     derivative_uses_z = False
 
     def forward(self, z, out=None):
-        return kernels.tanh(z, out=out)
+        return _tanh(z, out=out)
 
     def derivative(self, z, a, out=None):
         out = np.multiply(a, a, out=out)

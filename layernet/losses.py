@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
 from .activations import Activation, multiply_by_derivative
 from .errors import DataError, LayerNetError
+from .kernels import log1p_exp
 
 __all__ = [
     "Loss",
@@ -92,7 +92,7 @@ class CrossEntropy(Loss):
         # log1p(exp(-|z|)), keeps full relative precision however small it is. (Summing
         # log(1 + exp(z)) and y z apart lost it: at z = 30 the cost is 3e-15 of either sum, and
         # came out with a relative error near 1e-5.)
-        work = kernels.log1p_exp(z, out=out)  # log1p(exp(-|z|)), the fastest way here
+        work = log1p_exp(z, out=out)  # log1p(exp(-|z|)), the fastest way here
         total = float(work.sum())
         np.greater(z, 0.0, out=work)
         work -= Y
