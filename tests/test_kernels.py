@@ -84,6 +84,12 @@ def test_every_formulation_writes_into_out_and_in_place(fresh, name, candidate):
     np.testing.assert_array_equal(zT, expected)
 
 
+def test_integer_and_list_arguments_give_floats(fresh):
+    np.testing.assert_array_equal(kernels.sigmoid(np.array([0, 0])), [0.5, 0.5])
+    np.testing.assert_array_equal(kernels.tanh([0, 0]), [0.0, 0.0])
+    assert kernels.sigmoid(np.zeros(2, dtype=np.float32)).dtype == np.float32
+
+
 def test_sigmoid_equals_the_course_formula_where_it_does_not_overflow(fresh):
     z = np.linspace(-700.0, 700.0, 10001)
     np.testing.assert_allclose(kernels.sigmoid(z), 1.0 / (1.0 + np.exp(-z)), rtol=1e-12, atol=0)
