@@ -661,6 +661,8 @@ def metadata(settings: Settings, only) -> dict:
             if lib.get("user_api") == "blas"
         ],
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        # The formulation each elementwise pass uses here, and each candidate's ns per element.
+        "kernels": ln.kernels.report(),
     }
     if torch_available():
         import torch
@@ -670,15 +672,28 @@ def metadata(settings: Settings, only) -> dict:
 
 
 def machine(meta: dict) -> str:
-    """Cores, CPU model, numpy's SIMD extensions and the BLAS with its kernel, as the headers show them.
+    """Cores, CPU model, numpy's SIMD extensions, the BLAS with its kernel and the elementwise kernels picked.
 
-    Reports saved before the CPU model and the SIMD extensions were recorded render as they did.
+    Reports saved before the CPU model, the SIMD extensions or the kernels were recorded render as they did.
     """
     cores = f"{meta['cores']} cores" + (f" ({meta['cpu_model']})" if meta.get("cpu_model") else "")
     simd = meta.get("numpy_simd")
     simd = f", numpy SIMD {' '.join(simd['baseline'] + simd['found'])}" if simd else ""
     blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']})" for b in meta["blas"])
-    return f"{cores}{simd}, BLAS {blas}"
+    return f"{cores}{simd}, BLAS {blas}{kernels(meta.get('kernels'))}"
+
+
+def kernels(report: dict | None) -> str:
+    """The float64 formulation of each pass (float32's too where it differs), as ``ln.kernels.report()`` gives them."""
+    if not report:
+        return ""
+    picks = []
+    for name, by_dtype in report.items():
+        chosen = {dtype: entry["picked"] for dtype, entry in by_dtype.items()}
+        double = chosen.get("float64")
+        others = [f"{dtype} {pick}" for dtype, pick in chosen.items() if pick != double]
+        picks.append(f"{name}={double}" + (f" ({', '.join(others)})" if others else ""))
+    return ", kernels " + " ".join(picks)
 
 
 # -- tables: each defined once, rendered to the terminal and to Markdown ----------------------
@@ -908,7 +923,7 @@ def main(argv=None) -> dict:
         f"[bold]layernet benchmarks[/]  {report['meta']['date']}  {report['meta']['command']}  "
         f"load average {report['meta']['load_average'][0]:.2f}"
     )
-    console.print(machine(report["meta"]), markup=False)
+    console.print(machine(report["meta"]), markup=False, soft_wrap=True)  # one line, however long
     probs = problems(settings)
     for p in probs:
         p.threads = choose_threads(len(p.X), p.sizes)

@@ -62,9 +62,9 @@ _EXPORTS = {
 
 # Submodules reachable as attributes (ln.study.run(...), ln.plotting....) without an import.
 _SUBMODULES = {
-    "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "labels", "layers",
-    "losses", "network", "optimize", "options", "packing", "persistence", "plotting", "preprocessing", "runner",
-    "study", "study_defaults", "threads", "training", "validation",
+    "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "kernels", "labels",
+    "layers", "losses", "network", "optimize", "options", "packing", "persistence", "plotting", "preprocessing",
+    "runner", "study", "study_defaults", "threads", "training", "validation",
 }  # fmt: skip
 
 __all__ = [

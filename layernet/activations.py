@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import LayerNetError
+from .kernels import sigmoid as _sigmoid
+from .kernels import tanh as _tanh
 
 __all__ = [
     "Activation",
@@ -134,19 +136,15 @@ class Activation:
 class Sigmoid(Activation):
     """The logistic function ``1 / (1 + exp(-z))``, the course's unit.
 
-    Computed as ``0.5 * (1 + tanh(z / 2))``: the same function, never overflows, and numpy's
-    vectorised tanh makes it faster than the exponential form.
+    Computed by the formulation :mod:`layernet.kernels` found fastest on this machine, all equal
+    to that formula to 1e-12 relative and free of overflow.
     """
 
     name = "sigmoid"
     derivative_uses_z = False
 
     def forward(self, z, out=None):
-        out = np.multiply(z, 0.5, out=out)
-        np.tanh(out, out=out)
-        out += 1.0
-        out *= 0.5
-        return out
+        return _sigmoid(z, out=out)
 
     def derivative(self, z, a, out=None):
         out = np.subtract(1.0, a, out=out)
@@ -161,7 +159,7 @@ class Tanh(Activation):
     derivative_uses_z = False
 
     def forward(self, z, out=None):
-        return np.tanh(z, out=out)
+        return _tanh(z, out=out)
 
     def derivative(self, z, a, out=None):
         out = np.multiply(a, a, out=out)

@@ -89,6 +89,11 @@ def test_report_records_the_machine(bench, run):
     header = bench.machine(meta)
     assert meta["cpu_model"] in header and all(f"({blas['architecture']})" in header for blas in meta["blas"])
     assert header in printed
+    from layernet import kernels as picked
+
+    kernels = meta["kernels"]
+    assert kernels.keys() == picked.CANDIDATES.keys()
+    assert f"sigmoid={kernels['sigmoid']['float64']['picked']}" in header
     # Reports saved before the CPU model and SIMD extensions were recorded keep their header.
     old = {"cores": 2, "blas": [{"internal_api": "openblas", "version": "0.3.30", "architecture": "SkylakeX"}]}
     assert bench.machine(old) == "2 cores, BLAS openblas 0.3.30 (SkylakeX)"
