@@ -66,8 +66,8 @@ def load(
     Parameters
     ----------
     source : {"moons", "circles", "blobs", "classification", "digits", "iris", "csv"}
-    rng : numpy RandomState or Generator-compatible seed, optional
-        Drives the generators (``random_state`` of scikit-learn's ``make_*``).
+    rng : None, int or numpy RandomState, optional
+        Drives the generators, as ``random_state`` drives scikit-learn's ``make_*``.
     n_samples, noise : generated sources only
         ``noise`` is the moons and circles noise, and for blobs the clusters' standard deviation.
     n_features, n_classes : blobs and classification only
