@@ -14,7 +14,7 @@ import typer
 import layernet as ln
 
 from .common import output_path, writable
-from .render import confusion_table, out, say
+from .render import confusion_table, display, say
 
 
 def _evaluation_data(model: ln.Network, data: Path | None, label: str):
@@ -50,7 +50,7 @@ def evaluate(
         return
     say(f"{model}: {description}")
     say(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)")
-    out.print(confusion_table(result))
+    display(confusion_table(result))
 
 
 def predict(

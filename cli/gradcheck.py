@@ -9,7 +9,7 @@ import typer
 import layernet as ln
 
 from .common import EXIT_ERROR, ConfigArgument, SetOption, load_config, parse_sets
-from .render import error, gradcheck_table, out
+from .render import display, error, gradcheck_table
 
 
 def gradcheck(
@@ -26,7 +26,7 @@ def gradcheck(
         raise typer.BadParameter(f"expected 'debug' or 'init', got {at!r}", param_hint="--at")
     cfg = load_config(config, parse_sets(sets))
     net, report = ln.gradcheck.check_config_gradients(cfg, samples=samples, at=at, tolerance=tolerance)
-    out.print(gradcheck_table(net, report, tolerance))
+    display(gradcheck_table(net, report, tolerance))
     if not report.passed:
         if report.relative_difference >= report.limit:
             what, value, limit = "relative difference", report.relative_difference, report.limit

@@ -10,7 +10,7 @@ import typer
 import layernet as ln
 
 from .common import output_path, writable
-from .render import model_table, out, say
+from .render import display, model_table, say
 
 
 def init(
@@ -32,4 +32,4 @@ def show(model: Annotated[Path, typer.Argument(help="A saved model (.npz).")]) -
     """Describe a saved model: architecture, parameters, classes and how it was trained."""
     metadata = ln.persistence.read_metadata(model)
     net = ln.load(model)
-    out.print(model_table(model, net, metadata))
+    display(model_table(model, net, metadata))

@@ -1,38 +1,51 @@
-"""How the CLI shows things: rich tables, one-line errors, a live training progress bar."""
+"""How the CLI shows things: rich tables, one-line errors, a live training progress bar.
+
+rich is imported on first use, not with the module: ``layernet --help`` (plain click help) never
+needs it, and it is about a third of the help's time.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
-err = Console(stderr=True)
-out = Console()
+_CONSOLES: dict[bool, Console] = {}
+
+
+def console(stderr: bool = False) -> Console:
+    """The rich console on stdout (or stderr), made on first use and kept."""
+    if stderr not in _CONSOLES:
+        from rich.console import Console
+
+        _CONSOLES[stderr] = Console(stderr=stderr)
+    return _CONSOLES[stderr]
+
+
+def display(renderable) -> None:
+    """Print a table (or any rich renderable) on stdout."""
+    console().print(renderable)
 
 
 def literal(value, style: str | None = None) -> Text:
     """``value`` as text that is shown as it is: user text (paths, labels, names) is never markup."""
+    from rich.text import Text
+
     return value if isinstance(value, Text) else Text(str(value), style=style or "")
 
 
-def say(message: str, console: Console | None = None, style: str | None = None) -> None:
+def say(message: str, *, stderr: bool = False, style: str | None = None) -> None:
     """Print one line of plain text, literally (no markup, no highlighting), on stdout by default."""
-    (console or out).print(message, style=style, markup=False, highlight=False, soft_wrap=True)
+    console(stderr).print(message, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
 def error(message: str) -> None:
     """One red line on stderr: what went wrong, no traceback."""
-    err.print(f"error: {message}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+    say(f"error: {message}", stderr=True, style="bold red")
 
 
 def percent(value) -> str:
@@ -41,6 +54,8 @@ def percent(value) -> str:
 
 def summary_table(metrics: dict) -> Table:
     """The run summary: architecture, cost, accuracies, iterations, evaluations, time, status."""
+    from rich.table import Table
+
     table = Table(title="layernet train", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -71,6 +86,8 @@ def summary_table(metrics: dict) -> Table:
 
 def confusion_table(evaluation) -> Table:
     """Rows: actual class; columns: predicted class."""
+    from rich.table import Table
+
     table = Table(title="confusion matrix (rows: actual, columns: predicted)", title_justify="left")
     table.add_column("actual \\ predicted", style="bold")
     labels = [str(c) for c in evaluation.classes.tolist()]
@@ -84,6 +101,8 @@ def confusion_table(evaluation) -> Table:
 
 def gradcheck_table(net, report, tolerance: float) -> Table:
     """The relative difference per layer and overall, each marked pass or FAIL against its limit."""
+    from rich.table import Table
+
     method = "Richardson-extrapolated" if report.method == "richardson" else "central differences"
     epsilon = f"{report.epsilon:.0e}".replace("e-0", "e-")
     table = Table(title=f"gradient check ({method}, epsilon {epsilon})", title_justify="left")
@@ -111,6 +130,8 @@ def _checked(value: float, limit: float, tolerance: float, always: bool = False)
 
 def model_table(path, net, metadata: dict) -> Table:
     """What a saved model is and how it was trained."""
+    from rich.table import Table
+
     table = Table(title=literal(path), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -155,6 +176,8 @@ class TrainingProgress:
     """A rich progress bar fed by the library's per-iteration callback; silent when disabled."""
 
     def __init__(self, enabled: bool, total: int | None) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.enabled = enabled
         self.progress = Progress(
             TextColumn("training"),
@@ -162,7 +185,7 @@ class TrainingProgress:
             MofNCompleteColumn(),
             TextColumn("cost {task.fields[cost]}"),
             TimeElapsedColumn(),
-            console=err,
+            console=console(stderr=True),
             transient=True,
         )
         self.total = total
@@ -197,6 +220,8 @@ def plus_minus(mean, std) -> str:
 
 def study_table(result, top: int = 5) -> Table:
     """The best configurations of a study, ranked by mean validation accuracy."""
+    from rich.table import Table
+
     ranked = result.ranked()
     settings = result.settings
     n_configs = len(settings.depths) * len(settings.widths) * len(settings.lambdas)
@@ -250,6 +275,15 @@ class StudyProgressBar:
     """
 
     def __init__(self, enabled: bool, label: str = "fits") -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self.enabled = enabled
         self.progress = Progress(
             TextColumn(label),
@@ -259,7 +293,7 @@ class StudyProgressBar:
             TimeRemainingColumn(),
             TextColumn("elapsed"),
             TimeElapsedColumn(),
-            console=err,
+            console=console(stderr=True),
             transient=True,
         )
         self.task = None

@@ -14,7 +14,7 @@ import layernet.study_defaults as study_defaults
 from . import interrupts
 from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
 from .interrupts import interrupted_exit_code
-from .render import StudyProgressBar, err, error, out, refit_line, say, study_table
+from .render import StudyProgressBar, display, error, refit_line, say, study_table
 from .train import cap_threads
 
 #: The figures `layernet study` writes beside its records.
@@ -101,7 +101,7 @@ def study(
         raise typer.Exit(interrupted_exit_code()) from None
     if quiet:
         return
-    out.print(study_table(result, top))
+    display(study_table(result, top))
     say(refit_line(result))
     recorded = f"{study_defaults.RESULTS_FILE} ({len(result.records)} fits"
     recorded += f", {progress.skipped} of them from an earlier run)" if progress.skipped else ")"
@@ -125,7 +125,7 @@ def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, sh
         figures.append(("boundaries", lambda: plotting.plot_study_boundaries(fits, data.X_train, data.y_train)))
     elif not quiet:
         note = f"{STUDY_FIGURES['boundaries']} skipped: the data has {data.X_train.shape[1]} features, not 2"
-        say(note, err, "yellow")
+        say(note, stderr=True, style="yellow")
     figures.append(("capacity", lambda: plotting.plot_study_capacity(result)))
     figures.append(("lambda", lambda: plotting.plot_study_lambda(result)))
     written = []

@@ -25,7 +25,7 @@ from .common import (
     writable,
 )
 from .interrupts import interrupted_exit_code
-from .render import TrainingProgress, err, error, out, say, summary_table
+from .render import TrainingProgress, display, error, say, summary_table
 
 #: The short options and the configuration keys they set (``--set KEY=VALUE`` sets any key).
 ALIASES = {
@@ -55,7 +55,7 @@ def cap_threads(cfg: ln.RunConfig, quiet: bool = False) -> ln.RunConfig:
         return cfg
     if not quiet:
         note = f"note: training.threads = {asked} is more than the {cores} available core(s); using {cores}"
-        say(note, err, "yellow")
+        say(note, stderr=True, style="yellow")
     return cfg.override({"training.threads": cores})
 
 
@@ -141,7 +141,7 @@ def train(
     if as_json:
         print(json.dumps(ln.persistence.json_safe(run.metrics), indent=2))
     elif not quiet:
-        out.print(summary_table(run.metrics))
+        display(summary_table(run.metrics))
         for what, path in written:
             say(f"{what} written to {path}")
     if diverged:

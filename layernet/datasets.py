@@ -1,6 +1,8 @@
 """Data for layernet runs: scikit-learn's toy generators and bundled sets, CSV files, splits, scaling.
 
-scikit-learn is imported inside the functions, so ``import layernet`` stays light.
+The moons, circles and blobs come from numpy copies of scikit-learn's generators (see
+:func:`make_moons`); the other sources import scikit-learn inside the functions, so ``import
+layernet`` stays light.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import csv
 import errno
 import math
+import numbers
 import os
 import stat
 from dataclasses import dataclass, field
@@ -63,8 +66,8 @@ def load(
     Parameters
     ----------
     source : {"moons", "circles", "blobs", "classification", "digits", "iris", "csv"}
-    rng : numpy RandomState or Generator-compatible seed, optional
-        Drives the generators (``random_state`` of scikit-learn's ``make_*``).
+    rng : None, int or numpy RandomState, optional
+        Drives the generators, as ``random_state`` drives scikit-learn's ``make_*``.
     n_samples, noise : generated sources only
         ``noise`` is the moons and circles noise, and for blobs the clusters' standard deviation.
     n_features, n_classes : blobs and classification only
@@ -77,20 +80,23 @@ def load(
         if path is None:
             raise DataError("data source 'csv' needs a path")
         return read_csv(path, label=label)
+    if source == "moons":
+        X, y = make_moons(n_samples, noise, rng)
+    elif source == "circles":
+        X, y = make_circles(n_samples, noise, 0.5, rng)
+    elif source == "blobs":
+        X, y = make_blobs(n_samples, n_features, n_classes, max(noise, 1e-3) * 5, rng)
+    else:
+        X, y, names = _from_sklearn(source, rng, n_samples, n_features, n_classes)
+        return Dataset(np.asarray(X, dtype=float), np.asarray(y), source, names)
+    return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])])
+
+
+def _from_sklearn(source: str, rng, n_samples: int, n_features: int, n_classes: int):
+    """``(X, y, feature_names)`` from scikit-learn: make_classification, digits and iris."""
     from sklearn import datasets
 
-    if source == "moons":
-        X, y = datasets.make_moons(n_samples, noise=noise, random_state=rng)
-        names = ["x1", "x2"]
-    elif source == "circles":
-        X, y = datasets.make_circles(n_samples, noise=noise, factor=0.5, random_state=rng)
-        names = ["x1", "x2"]
-    elif source == "blobs":
-        X, y = datasets.make_blobs(
-            n_samples, n_features=n_features, centers=n_classes, cluster_std=max(noise, 1e-3) * 5, random_state=rng
-        )
-        names = [f"x{i + 1}" for i in range(n_features)]
-    elif source == "classification":
+    if source == "classification":
         informative = min(n_features, max(2, math.ceil(math.log2(n_classes)) + 1))
         X, y = datasets.make_classification(
             n_samples,
@@ -101,14 +107,83 @@ def load(
             n_clusters_per_class=1,
             random_state=rng,
         )
-        names = [f"x{i + 1}" for i in range(n_features)]
-    elif source == "digits":
-        bunch = datasets.load_digits()
-        X, y, names = bunch.data, bunch.target, list(bunch.feature_names)
-    else:
-        bunch = datasets.load_iris()
-        X, y, names = bunch.data, bunch.target, list(bunch.feature_names)
-    return Dataset(np.asarray(X, dtype=float), np.asarray(y), source, names)
+        return X, y, [f"x{i + 1}" for i in range(n_features)]
+    bunch = datasets.load_digits() if source == "digits" else datasets.load_iris()
+    return bunch.data, bunch.target, list(bunch.feature_names)
+
+
+# numpy copies of scikit-learn's make_moons, make_circles and make_blobs (for the arguments
+# layernet passes). Why not call scikit-learn: importing it takes about 2 s, five times
+# `layernet train`'s whole reference run, and these are a few lines of numpy. Each copy draws
+# from the RandomState exactly as scikit-learn does (the shuffle first, then the noise), so a
+# run's stream continues to the same initial weights; tests/test_datasets.py pins them to
+# scikit-learn draw for draw, bit for bit, including the state left behind.
+
+
+def _random_state(seed) -> np.random.RandomState:
+    """The RandomState ``seed`` names, as scikit-learn's ``check_random_state`` gives it."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rs: np.random.RandomState):
+    # sklearn.utils.shuffle: one in-place shuffle of the row indices.
+    order = np.arange(len(y))
+    rs.shuffle(order)
+    return X[order], y[order]
+
+
+def _two_arcs(n_samples: int, noise: float, rng, outer, inner):
+    rs = _random_state(rng)
+    n_outer = n_samples // 2
+    x1, y1 = outer(n_outer)
+    x2, y2 = inner(n_samples - n_outer)
+    X = np.vstack([np.append(x1, x2), np.append(y1, y2)]).T
+    y = np.hstack([np.zeros(n_outer, dtype=np.intp), np.ones(n_samples - n_outer, dtype=np.intp)])
+    X, y = _shuffled(X, y, rs)
+    if noise is not None:
+        X += rs.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def make_moons(n_samples: int, noise: float, rng=None):
+    """scikit-learn's ``make_moons(n_samples, noise=noise, random_state=rng)``, in numpy."""
+
+    def outer(n):
+        return np.cos(np.linspace(0, np.pi, n)), np.sin(np.linspace(0, np.pi, n))
+
+    def inner(n):
+        return 1 - np.cos(np.linspace(0, np.pi, n)), 1 - np.sin(np.linspace(0, np.pi, n)) - 0.5
+
+    return _two_arcs(n_samples, noise, rng, outer, inner)
+
+
+def make_circles(n_samples: int, noise: float, factor: float, rng=None):
+    """scikit-learn's ``make_circles(n_samples, noise=noise, factor=factor, random_state=rng)``."""
+
+    def circle(scale):
+        def points(n):
+            t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+            return (np.cos(t), np.sin(t)) if scale is None else (np.cos(t) * scale, np.sin(t) * scale)
+
+        return points
+
+    return _two_arcs(n_samples, noise, rng, circle(None), circle(factor))
+
+
+def make_blobs(n_samples: int, n_features: int, centers: int, cluster_std: float, rng=None):
+    """scikit-learn's ``make_blobs(n_samples, n_features, centers=centers, cluster_std=...)``."""
+    rs = _random_state(rng)
+    means = rs.uniform(-10.0, 10.0, size=(centers, n_features))
+    counts = [n_samples // centers + (i < n_samples % centers) for i in range(centers)]
+    X = np.vstack([rs.normal(loc=means[i], scale=cluster_std, size=(n, n_features)) for i, n in enumerate(counts)])
+    y = np.repeat(np.arange(centers), counts)
+    return _shuffled(X, y, rs)
 
 
 def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):

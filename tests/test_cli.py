@@ -140,6 +140,22 @@ def test_help_loads_no_heavy_modules():
     assert result.stdout.strip() == ""
 
 
+def test_reference_train_loads_no_sklearn():
+    """The whole reference run, in one process, without scikit-learn (a 2 s import) or its weight."""
+    code = (
+        "import atexit, sys\n"
+        "heavy = ('sklearn', 'pandas', 'matplotlib', 'scipy.stats')\n"
+        "atexit.register(lambda: print('loaded:', ','.join(m for m in heavy if m in sys.modules), file=sys.stderr))\n"
+        "sys.argv = ['layernet', 'train', '--json']\n"
+        "from layernet_cli import main\n"
+        "main()\n"
+    )
+    result = _run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert round(json.loads(result.stdout)["cost"], 4) == 0.1324
+    assert result.stderr.strip().splitlines()[-1] == "loaded:"
+
+
 def test_python_m_layernet_cli_works_like_layernet():
     result = _run("-m", "layernet_cli", "train", "--json", "--max-iter", "3")
     assert result.returncode == 0, result.stderr

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layernet import DataError
-from layernet.datasets import load, read_csv, read_features_csv, split
+from layernet.datasets import load, make_blobs, make_circles, make_moons, read_csv, read_features_csv, split
 
 
 def test_moons_from_a_stream_match_sklearn():
@@ -16,6 +16,91 @@ def test_moons_from_a_stream_match_sklearn():
     X, y = make_moons(200, noise=0.2, random_state=np.random.RandomState(0))
     np.testing.assert_array_equal(data.X, X)
     np.testing.assert_array_equal(data.y, y)
+
+
+SEEDS = range(50)
+SIZES = (1, 2, 3, 10, 99, 200, 1001)
+
+
+def _same_draws(ours, theirs, seed):
+    """Both generators on one fresh RandomState(seed): same X and y bit for bit, same state after."""
+    mine, sklearns = np.random.RandomState(seed), np.random.RandomState(seed)
+    (X1, y1), (X2, y2) = ours(mine), theirs(sklearns)
+    assert X1.dtype == X2.dtype and y1.dtype == y2.dtype
+    np.testing.assert_array_equal(X1, X2, strict=True)
+    np.testing.assert_array_equal(y1, y2, strict=True)
+    # The stream goes on where scikit-learn's leaves it: a run draws its weights next.
+    np.testing.assert_array_equal(mine.uniform(size=5), sklearns.uniform(size=5), strict=True)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.2, 1.5, None])
+def test_make_moons_draws_as_sklearn(noise):
+    from sklearn import datasets
+
+    for seed in SEEDS:
+        for n in SIZES:
+            _same_draws(
+                lambda rs, n=n: make_moons(n, noise, rs),
+                lambda rs, n=n: datasets.make_moons(n, noise=noise, random_state=rs),
+                seed,
+            )
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_make_circles_draws_as_sklearn(noise):
+    from sklearn import datasets
+
+    for seed in SEEDS:
+        for n in SIZES:
+            _same_draws(
+                lambda rs, n=n: make_circles(n, noise, 0.5, rs),
+                lambda rs, n=n: datasets.make_circles(n, noise=noise, factor=0.5, random_state=rs),
+                seed,
+            )
+
+
+@pytest.mark.parametrize(("n_features", "centers", "std"), [(2, 2, 1.0), (3, 5, 0.005), (1, 3, 2.5)])
+def test_make_blobs_draws_as_sklearn(n_features, centers, std):
+    from sklearn import datasets
+
+    for seed in SEEDS:
+        for n in SIZES:
+            _same_draws(
+                lambda rs, n=n: make_blobs(n, n_features, centers, std, rs),
+                lambda rs, n=n: datasets.make_blobs(
+                    n, n_features=n_features, centers=centers, cluster_std=std, random_state=rs
+                ),
+                seed,
+            )
+
+
+def test_generated_sources_seed_like_sklearn():
+    """An int seeds a new RandomState; None draws from numpy's global one, as check_random_state does."""
+    from sklearn.datasets import make_moons as sklearn_moons
+
+    np.testing.assert_array_equal(load("moons", rng=7).X, sklearn_moons(200, noise=0.2, random_state=7)[0])
+    state = np.random.get_state()  # noqa: NPY002 - the global stream is what None means
+    ours = load("moons", rng=None).X
+    np.random.set_state(state)  # noqa: NPY002
+    np.testing.assert_array_equal(ours, sklearn_moons(200, noise=0.2, random_state=None)[0])
+    with pytest.raises(ValueError, match="cannot be used to seed"):
+        load("moons", rng="seed")
+
+
+def test_reference_stream_draws_data_then_weights_as_with_sklearn():
+    """The reference run's one stream: the data, then the weights, exactly as with make_moons."""
+    from sklearn.datasets import make_moons as sklearn_moons
+
+    import layernet as ln
+
+    ours = np.random.RandomState(0)
+    data = load("moons", rng=ours)
+    theirs = np.random.RandomState(0)
+    X, _ = sklearn_moons(200, noise=0.2, random_state=theirs)
+    np.testing.assert_array_equal(data.X, X)
+    a = ln.Network([2, 3, 2]).init(rng=ours).theta
+    b = ln.Network([2, 3, 2]).init(rng=theirs).theta
+    np.testing.assert_array_equal(a, b)
 
 
 def test_csv_with_header_and_named_label(tmp_path):
