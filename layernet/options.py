@@ -130,12 +130,15 @@ class Declared:
         return [(cls.toml_key(item), item.default, item.metadata.get("help", "")) for item in dataclasses.fields(cls)]
 
 
+def _did_you_mean(name, known) -> str:
+    """`` (did you mean 'y'?)`` for the closest of ``known``, or nothing."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def unknown_key_message(key: str, known, place: str) -> str:
     """``unknown key 'x' in [place] (did you mean 'y'?); known keys: ...``."""
-    known = sorted(known)
-    close = difflib.get_close_matches(str(key), known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {key!r} in {place}{hint}; known keys: {', '.join(known)}"
+    return f"unknown key {key!r} in {place}{_did_you_mean(key, known)}; known keys: {', '.join(sorted(known))}"
 
 
 def _check_names(cls, names) -> None:
@@ -143,9 +146,9 @@ def _check_names(cls, names) -> None:
     what = getattr(cls, "_what", f"{cls.__name__} field")
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(str(name), sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise LayerNetError(f"unknown {what} {name!r}{hint}; known: {', '.join(sorted(known))}")
+            raise LayerNetError(
+                f"unknown {what} {name!r}{_did_you_mean(name, known)}; known: {', '.join(sorted(known))}"
+            )
 
 
 @dataclass(frozen=True)
