@@ -183,7 +183,7 @@ def train(
     if validation is not None and options.validation_fraction is not None:
         raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
     if options.validation_fraction is not None:
-        X, X_val, y, y_val = _held_out(X, y, options.validation_fraction, options.seed)
+        X, X_val, y, y_val = held_out(X, y, options.validation_fraction, options.seed)
         validation = (X_val, y_val)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     monitor = _Monitor(
@@ -250,15 +250,16 @@ def train(
     return result
 
 
-def _held_out(X: np.ndarray, y: np.ndarray, fraction: float, seed: int | None):
-    """``(X_train, X_val, y_train, y_val)``: a stratified split of ``fraction``, seeded (None: 0).
+def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None):
+    """``(X_train, X_val, y_train, y_val)``: a stratified split of ``fraction`` of the samples.
 
-    scikit-learn's splitter; a class too small to stratify gives a plain random split, as the
-    run's train/test split does.
+    scikit-learn's ``train_test_split``; ``random_state`` is what it takes (an int, a
+    ``RandomState``; None is 0 here, so an unseeded call is still reproducible). A class too
+    small to stratify gives a plain random split, as the run's train/test split does.
     """
     from sklearn.model_selection import train_test_split
 
-    random_state = 0 if seed is None else seed
+    random_state = 0 if random_state is None else random_state
     try:
         try:
             return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=y)
