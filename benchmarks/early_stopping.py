@@ -34,6 +34,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--patience", type=int, nargs="+", default=[6, 20])
     parser.add_argument("--max-iter", type=int, default=3000, help="iteration limit of every fit (default 3000)")
     parser.add_argument("--hidden", type=int, default=25, help="hidden units (default 25, the course's)")
+    parser.add_argument(
+        "--figure",
+        help="also draw the training record (ln.plot_training) of the first method, lambda and seed with the "
+        "largest patience, the test split recorded too, to this PNG",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,6 +100,17 @@ def main(argv=None) -> list[dict]:
                         f"{result.seconds:7.2f} s  test {100 * rows[-1]['test_accuracy']:.2f} %  {result.status}",
                         flush=True,
                     )
+    if args.figure:
+        X_fit, y_fit, X_val, y_val, X_test, y_test = splits(args.seeds[0])
+        net = ln.Network([64, args.hidden, 10]).init(seed=args.seeds[0])
+        method, lambda_ = args.methods[0], args.lambdas[0]
+        result = ln.train(
+            net, X_fit, y_fit, method=method, lambda_=lambda_, max_iter=args.max_iter, threads=1,
+            validation=(X_val, y_val), test=(X_test, y_test), patience=max(args.patience),
+        )  # fmt: skip
+        title = f"Digits 64-{args.hidden}-10, {method}, lambda {lambda_:g}, patience {max(args.patience)}"
+        ln.save_figure(ln.plot_training(result, title=title), args.figure)
+        print(f"figure written to {args.figure}")
     print()
     print("| method | lambda | variant | iterations | seconds | test accuracy % | statuses |")
     print("|---|---|---|---|---|---|---|")

@@ -134,6 +134,10 @@ _TRAINING_SERIES = {
 }
 
 
+#: A translucent white box behind the values written on a training record, over the curves.
+_LABEL_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.0}
+
+
 def plot_training(result, ax=None, *, title: str | None = None, log: bool = True):
     """The training record: training, validation and test cost per iteration (MATLAB's plotperform).
 
@@ -189,6 +193,7 @@ def plot_training(result, ax=None, *, title: str | None = None, log: bool = True
         textcoords="offset points",
         ha="right",
         color="tab:blue",
+        bbox=_LABEL_BOX,
     )
     best = getattr(result, "best_iteration", None)
     if best is not None and "validation_cost" in history:
@@ -209,6 +214,7 @@ def plot_training(result, ax=None, *, title: str | None = None, log: bool = True
             xytext=(6, -14),
             textcoords="offset points",
             color="tab:green",
+            bbox=_LABEL_BOX,
         )
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost J" + (" (log scale)" if ax.get_yscale() == "log" else ""))
