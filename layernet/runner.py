@@ -12,7 +12,7 @@ from .errors import ConfigError, LayerNetError
 from .network import Network
 from .preprocessing import Scaler
 from .threads import available_memory
-from .training import TrainResult, train
+from .training import TrainResult, held_out, train
 
 __all__ = ["Run", "RunData", "build_network", "check_compatible", "load_data", "recorded_config", "run"]
 
@@ -177,6 +177,13 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
     stream = np.random.RandomState(seed)
     data = load_data(config, stream)
     train_cfg = config.training
+    if train_cfg.validation_fraction is not None:
+        # Split here as train() would (the same call), so that the scaler, the sample counts and
+        # the training accuracy cover the part actually trained on.
+        data.X_train, data.X_val, data.y_train, data.y_val = held_out(
+            data.X_train, data.y_train, train_cfg.validation_fraction, train_cfg.seed
+        )
+        train_cfg = train_cfg.replace(validation_fraction=None)
     check_network_memory(config.network.layers, len(data.y_train))
 
     classes = np.unique(data.dataset.y)

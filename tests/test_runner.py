@@ -253,3 +253,11 @@ def test_init_from_continues_a_trained_network_and_refuses_one_that_does_not_fit
     other.classes_ = np.array(["a", "b"])
     with pytest.raises(ln.ConfigError, match=r"trained on classes \['a', 'b'\] but the configured data has \[0, 1\]"):
         ln.run(cfg, init_from=other)
+
+
+def test_training_validation_fraction_is_split_before_the_metrics_count_the_training_part():
+    cfg = ln.RunConfig.reference().override({"training.validation_fraction": 0.25, "training.max_iter": 10})
+    run = ln.run(cfg)
+    assert (run.metrics["n_train"], run.metrics["n_validation"], len(run.y_val)) == (150, 50, 50)
+    assert run.metrics["train_accuracy"] == run.network.score(run.X_train, run.y_train)
+    assert run.metrics["validation_accuracy"] == run.network.score(run.X_val, run.y_val)
