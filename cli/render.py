@@ -157,6 +157,9 @@ def model_table(path, net, metadata: dict) -> Table:
         rows.append(("train accuracy", percent(training.get("train_accuracy"))))
         if training.get("test_accuracy") is not None:
             rows.append(("test accuracy", percent(training["test_accuracy"])))
+        if training.get("validation_accuracy") is not None:
+            rows.append(("validation accuracy", percent(training["validation_accuracy"])))
+            rows.append(("best iteration", str(training.get("best_iteration", "?"))))
         rows.append(
             ("iterations", f"{training.get('iterations', '?')} ({training.get('evaluations', '?')} evaluations)")
         )

@@ -429,6 +429,8 @@ def test_train_validates_and_continues_a_saved_model(tmp_path):
     result = runner.invoke(app, ["train", *sets, "--save", str(model)])
     assert result.exit_code == 0, result.output
     assert "validation accuracy" in result.output and "best iteration" in result.output
+    shown = runner.invoke(app, ["show", str(model)])
+    assert "validation accuracy" in shown.output and "best iteration" in shown.output
     trained = ln.load(model)
     result = runner.invoke(app, ["train", "--init-from", str(model), "--max-iter", "5", "--json"])
     assert result.exit_code == 0, result.output
