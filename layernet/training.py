@@ -187,7 +187,6 @@ def train(
         validation = (X_val, y_val)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     monitor = _Monitor(
-        net,
         _held_out_scorer(net, validation, "validation", classes),
         _held_out_scorer(net, test, "test", classes),
         options.patience,
@@ -296,7 +295,7 @@ class _Monitor:
     It evaluates held-out data only, never the training objective.
     """
 
-    def __init__(self, net: Network, validate, test, patience: int | None) -> None:
+    def __init__(self, validate, test, patience: int | None) -> None:
         self.validate, self.test, self.patience = validate, test, patience
         self.active = validate is not None or test is not None
         self.series: dict[str, list[float]] = {}
