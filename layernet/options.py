@@ -212,7 +212,8 @@ class TrainOptions(Declared):
         6,
         integer(1, none=True),
         "early stopping: stop after this many iterations in a row whose validation cost is above the best "
-        "(6, as MATLAB's max_fail); unset: never stop early (validation is still recorded)",
+        "(MATLAB's max_fail); None (from Python) never stops early, validation still recorded (in a file: a "
+        "patience above max_iter)",
     )
     restore_best: bool = option(
         True,
