@@ -220,7 +220,8 @@ def minimize(
         L-BFGS stops because the cost no longer decreases while the gradient is still above
         ``tol`` at a coarse resolution (float32), the status is "precision_loss", not "converged".
     monitor : callable, optional
-        ``monitor(x, iteration) -> (fields, stop)`` after every iteration, before ``callback``:
+        ``monitor(x, iteration) -> (fields, stop)`` at the start (iteration 0, its answer
+        unused) and after every iteration, before ``callback``:
         ``fields`` are added to the :class:`IterationInfo` (validation figures), and a ``stop``
         that is not None ends the run with status "early_stopped" and ``stop`` as its message.
         It must not evaluate ``fun_and_grad``: the optimizer's path stays what it is without it.
@@ -242,6 +243,8 @@ def minimize(
     recorder = _Recorder(objective, callback, max_iter, start, monitor)
     try:
         cost0, grad0 = objective(x0)  # cached: the optimizer's own first evaluation is free
+        if monitor is not None:
+            monitor(x0, 0)  # iteration 0, the starting point (a Ctrl-C here is handled below)
         if not (math.isfinite(cost0) and np.isfinite(grad0).all()):
             x, cost, status = x0, cost0, "diverged"
             message = (

@@ -201,8 +201,6 @@ def train(
     method, lambda_ = options.method, options.lambda_
     try:
         with blas_threads(1):
-            if monitor.active:
-                monitor(theta0, 0)  # iteration 0: the starting point, which may stay the best
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
             # point is evaluated twice.
             outcome = minimize(
