@@ -70,6 +70,11 @@ def summary_table(metrics: dict) -> Table:
     ]
     if metrics["test_accuracy"] is not None:
         rows.append(("test accuracy", percent(metrics["test_accuracy"])))
+    if metrics.get("validation_accuracy") is not None:
+        rows.append(
+            ("validation accuracy", f"{percent(metrics['validation_accuracy'])} ({metrics['n_validation']} held out)")
+        )
+        rows.append(("best iteration", str(metrics["best_iteration"])))
     status_style = "green" if metrics["converged"] else "yellow"
     rows += [
         ("iterations", str(metrics["iterations"])),
@@ -152,6 +157,9 @@ def model_table(path, net, metadata: dict) -> Table:
         rows.append(("train accuracy", percent(training.get("train_accuracy"))))
         if training.get("test_accuracy") is not None:
             rows.append(("test accuracy", percent(training["test_accuracy"])))
+        if training.get("validation_accuracy") is not None:
+            rows.append(("validation accuracy", percent(training["validation_accuracy"])))
+            rows.append(("best iteration", str(training.get("best_iteration", "?"))))
         rows.append(
             ("iterations", f"{training.get('iterations', '?')} ({training.get('evaluations', '?')} evaluations)")
         )
@@ -203,7 +211,10 @@ class TrainingProgress:
 
     def __call__(self, info) -> None:
         if self.task is not None:
-            self.progress.update(self.task, completed=info.iteration, total=info.max_iter, cost=f"{info.cost:.6f}")
+            cost = f"{info.cost:.6f}"
+            if getattr(info, "validation_accuracy", None) is not None:
+                cost += f", validation {percent(info.validation_accuracy)} (best at {info.best_iteration})"
+            self.progress.update(self.task, completed=info.iteration, total=info.max_iter, cost=cost)
 
 
 # -- layernet study -------------------------------------------------------------------------------

@@ -95,6 +95,14 @@ def train(
     save: Annotated[
         Optional[Path], typer.Option("--save", parser=output_path, help="Save the trained model (.npz).")
     ] = None,
+    init_from: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--init-from",
+            help="Continue training this saved model (.npz) instead of drawing initial weights; "
+            "its architecture, classes and scaling must match the configuration.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
@@ -108,9 +116,16 @@ def train(
             f"--plot draws a decision boundary over two features; this network takes {cfg.network.layers[0]}"
         )
 
+    start = None if init_from is None else ln.load(init_from)  # a bad file: one ModelFileError naming it
+
     show_progress = not quiet and sys.stdout.isatty()
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
-        run = ln.run(cfg, callback=progress)
+        try:
+            run = ln.run(cfg, callback=progress, init_from=start)
+        except ln.ConfigError as failure:
+            if start is None or not str(failure).startswith("the model "):
+                raise
+            raise ln.ConfigError(f"--init-from {init_from}: {failure}") from None
 
     # A diverged run keeps its starting parameters: nothing worth saving or drawing. Otherwise
     # write everything that can be written, show the summary, then report a failed write: the
@@ -126,7 +141,7 @@ def train(
         (
             cost_plot if run.result.iterations else None,
             "cost plot",
-            lambda: save_plot(lambda: ln.plot_cost_history(run.result), cost_plot),
+            lambda: save_plot(lambda: ln.plot_training(run.result), cost_plot),
         ),
     )
     written, failures = [], []

@@ -49,6 +49,7 @@ _EXPORTS = {
     "save": "persistence",
     "plot_cost_history": "plotting",
     "plot_decision_boundary": "plotting",
+    "plot_training": "plotting",
     "save_figure": "plotting",
     "Scaler": "preprocessing",
     "Run": "runner",
@@ -95,6 +96,7 @@ __all__ = [
     "ParameterPacker",
     "plot_cost_history",
     "plot_decision_boundary",
+    "plot_training",
     "register_activation",
     "Run",
     "run",
@@ -140,7 +142,7 @@ if _typing.TYPE_CHECKING:  # for type checkers and IDEs: the same names, importe
     from .options import TrainOptions
     from .packing import ParameterPacker
     from .persistence import load, save
-    from .plotting import plot_cost_history, plot_decision_boundary, save_figure
+    from .plotting import plot_cost_history, plot_decision_boundary, plot_training, save_figure
     from .preprocessing import Scaler
     from .runner import Run, RunData, build_network, load_data, run
     from .training import TrainResult, train

@@ -76,6 +76,12 @@ class DataConfig(Declared):
     path: str | None = option(None, _path, "the CSV file (source csv), relative to the config file")
     label: int | str = option(-1, _label, "the CSV's label column, by header name or index (default: the last)")
     test_size: float = option(0.0, real(0.0, 1.0, high_open=True), "fraction held out as a test set")
+    validation_size: float = option(
+        0.0,
+        real(0.0, 1.0, high_open=True),
+        "fraction of all the samples held out (stratified) to validate on every iteration, for early stopping "
+        "([training] patience, restore_best); 0.15 with test_size 0.15 is MATLAB's 70/15/15",
+    )
     scale: bool = option(False, _flag, "standardize the features (fitted on the training part)")
     seed: int | None = option(None, seed_check, "the data's own random stream (default: the run's)")
 
@@ -197,6 +203,16 @@ class RunConfig:
         if isinstance(network.hidden, tuple) and len(network.hidden) != n_hidden:
             raise ConfigError(
                 f"{where}network.hidden lists {len(network.hidden)} activation(s) for {n_hidden} hidden layer(s)"
+            )
+        if data.test_size + data.validation_size >= 1.0:
+            raise ConfigError(
+                f"{where}data.test_size + data.validation_size must be below 1 (some data must be left to train on), "
+                f"got {data.test_size:g} + {data.validation_size:g}"
+            )
+        if data.validation_size and self.training.validation_fraction is not None:
+            raise ConfigError(
+                f"{where}data.validation_size and training.validation_fraction both hold out validation data; "
+                "set one of them"
             )
         if data.source == "csv" and data.path is None:
             raise ConfigError(f"{where}data.path is required when data.source is 'csv'")

@@ -23,12 +23,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._checks import check_bool
 from .errors import DataError, LayerNetError
 from .labels import check_labels
 from .layers import Layer
 from .network import Network
 from .options import TrainOptions
-from .training import train
+from .training import held_out, train
 
 __all__ = ["LayerNetClassifier"]
 
@@ -80,8 +81,21 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     momentum : float, default 0.0
         Momentum of ``solver="gd"``, in ``[0, 1)``; ignored by the other solvers.
     random_state : int, RandomState instance or None, default None
-        Draws the initial weights (the course's uniform ``+-sqrt(6) / sqrt(n_in + n_out)``).
-        Pass an int for the same network on every fit.
+        Draws the initial weights (the course's uniform ``+-sqrt(6) / sqrt(n_in + n_out)``), then
+        the validation split of ``early_stopping``. Pass an int for the same network on every fit.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training data (stratified) and evaluate it after
+        every iteration, for every solver (cg and lbfgs too); stop when its cost has been above
+        its best for ``n_iter_no_change`` iterations in a row, and end with the parameters of
+        the best iteration.
+    validation_fraction : float, default 0.1
+        The part held out by ``early_stopping``, in (0, 1).
+    n_iter_no_change : int, default 10
+        ``early_stopping``'s patience: validation failures in a row before stopping.
+    warm_start : bool, default False
+        When fitted already, ``fit`` continues from the fitted network's parameters instead of
+        drawing new ones (same architecture and classes, or a clear error); ``n_iter_``,
+        ``loss_curve_`` and the validation curves then run on from the previous fit.
     options : dict or None, default None
         Any other :class:`~layernet.TrainOptions` field by name (``{"threads": 1}``, and options
         added later); the fields above, and ``seed`` (``random_state``), are set by their own
@@ -99,7 +113,19 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     loss_ : float
         The regularized cost at the end of training.
     loss_curve_ : list of float
-        The cost after every iteration.
+        The cost after every iteration, for every solver.
+    best_loss_ : float
+        Without early stopping the lowest value of ``loss_curve_``; with it, the training cost
+        at the best validation iteration (the parameters the network ends with).
+    validation_scores_ : list of float or None
+        With ``early_stopping``: the validation accuracy after every iteration. None otherwise.
+    validation_loss_curve_ : list of float or None
+        With ``early_stopping``: the validation cost (unregularized) after every iteration.
+    best_validation_score_ : float or None
+        With ``early_stopping``: the validation accuracy at the best iteration (lowest
+        validation cost), whose parameters the network holds.
+    best_iteration_ : int or None
+        With ``early_stopping``: that iteration (0 is the starting point), counted like ``n_iter_``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -123,8 +149,19 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
     **Not supported**, and declared so to scikit-learn: sparse input, missing values (NaN), and
     multi-label or multi-output targets (``__sklearn_tags__``); sample weights (``fit`` has no
     ``sample_weight`` parameter, which is how scikit-learn tells, e.g. ``has_fit_parameter``);
-    incremental training (no ``partial_fit``, no ``warm_start``). A target with a single class is
+    ``partial_fit`` (``warm_start`` continues a fit instead). A target with a single class is
     rejected: there is nothing to learn.
+
+    **Early stopping, compared with MLPClassifier.** The names are scikit-learn's; the
+    differences: it works with every solver (MLPClassifier's only with sgd and adam, and records
+    nothing per iteration for lbfgs); it stops on the validation *cost*, after
+    ``n_iter_no_change`` iterations above the best (no ``tol`` margin: MATLAB's rule), where
+    MLPClassifier watches the validation accuracy improving by ``tol``; the network ends with the
+    best iteration's parameters, as MLPClassifier's does; ``best_validation_score_`` is the
+    accuracy at that iteration (MLPClassifier's: the highest accuracy seen); ``best_loss_`` is
+    set with early stopping too (MLPClassifier's is None then); ``validation_loss_curve_`` and
+    ``best_iteration_`` have no MLPClassifier counterpart. Without early stopping
+    ``n_iter_no_change`` does nothing: cg, lbfgs and bfgs have their own convergence tests.
 
     Ctrl-C during ``fit`` raises ``KeyboardInterrupt`` (so a grid search stops too), unlike
     :func:`layernet.train`, which returns the parameters reached so far.
@@ -164,6 +201,10 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=1.0,
         momentum=0.0,
         random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
         options=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -176,6 +217,10 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
         self.options = options
 
     def __sklearn_tags__(self):
@@ -230,8 +275,18 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             hidden=self.activation,
             output=self.output,
         )
-        net.init(rng=check_random_state(self.random_state))
-        result = train(net, X, y, settings["options"], classes=classes)
+        rng = check_random_state(self.random_state)
+        warm = settings["warm_start"] and hasattr(self, "network_")
+        if warm:
+            net = self._continued(net, classes)
+        else:
+            net.init(rng=rng)
+        validation = None
+        if settings["early_stopping"]:
+            X, X_val, y, y_val = held_out(X, y, settings["options"].validation_fraction, rng)
+            validation = (X_val, y_val)
+        options = settings["options"].replace(validation_fraction=None)
+        result = train(net, X, y, options, classes=classes, validation=validation)
         if result.interrupted:
             raise KeyboardInterrupt(result.message)
         if result.status in ("max_iter", "max_evals", "diverged"):
@@ -241,12 +296,44 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
+        before = self.n_iter_ if warm else 0
         self.classes_ = net.classes_
         self.network_ = net
-        self.n_iter_ = result.iterations
+        self.n_iter_ = before + result.iterations
         self.loss_ = result.cost
-        self.loss_curve_ = list(result.cost_history)
+        self.loss_curve_ = (list(self.loss_curve_) if warm else []) + list(result.cost_history)
+        history = result.history
+        if validation is None:
+            self.best_loss_ = min(self.loss_curve_, default=result.cost)
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = self.best_iteration_ = None
+        else:
+            # Iteration 0 of the record is the starting point: the curves, like loss_curve_, start at 1.
+            carried = warm and getattr(self, "validation_scores_", None) is not None
+            self.validation_scores_ = (self.validation_scores_ if carried else []) + history["validation_accuracy"][1:]
+            self.validation_loss_curve_ = (self.validation_loss_curve_ if carried else []) + history["validation_cost"][
+                1:
+            ]
+            self.best_loss_ = result.cost
+            self.best_validation_score_ = history["validation_accuracy"][result.best_iteration]
+            self.best_iteration_ = before + result.best_iteration
         return self
+
+    def _continued(self, net: Network, classes) -> Network:
+        """A copy of the fitted network to go on training (``warm_start``), if it fits ``net``'s shape."""
+        name, fitted = type(self).__name__, self.network_
+        if not np.array_equal(np.asarray(fitted.classes_, dtype=object), np.asarray(classes, dtype=object)):
+            raise DataError(
+                f"{name}: warm_start continues the fitted network, which knows the classes {self.classes_.tolist()}, "
+                f"but y has {classes.tolist()}; fit with warm_start=False to start afresh"
+            )
+        if fitted.sizes != net.sizes or fitted.activations != net.activations:
+            raise LayerNetError(
+                f"{name}: warm_start continues the fitted network {fitted.sizes} ({', '.join(fitted.activations)}), "
+                f"but the parameters and data now make {net.sizes} ({', '.join(net.activations)}); "
+                "fit with warm_start=False to start afresh"
+            )
+        return fitted.copy()
 
     # -- prediction ----------------------------------------------------------------------------
 
@@ -353,7 +440,8 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             )
         if not (isinstance(self.output, str) and self.output in OUTPUTS):
             raise LayerNetError(f"{name}: output must be one of {', '.join(OUTPUTS)}, got {self.output!r}")
-        return {"hidden": [int(n) for n in hidden], "options": self._training_options()}
+        flags = {key: check_bool(getattr(self, key), f"{name}: {key}") for key in ("early_stopping", "warm_start")}
+        return {"hidden": [int(n) for n in hidden], "options": self._training_options(), **flags}
 
     def _training_options(self) -> TrainOptions:
         """The estimator's parameters as :class:`~layernet.TrainOptions`, each checked under its own name."""
@@ -369,6 +457,7 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         if not all(isinstance(key, str) for key in extra):
             raise LayerNetError(f"{name}: options must map TrainOptions field names to values, got {extra!r}")
         owned = {**{option: param for param, option in _AS_OPTIONS.items()}, "seed": "random_state"}
+        owned["restore_best"] = "early_stopping"
         taken = [key for key in extra if key in owned]
         if taken:
             params = ", ".join(owned[key] for key in taken)
@@ -377,6 +466,8 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         values = {
             option: checks[option](getattr(self, param), f"{name}: {param}") for param, option in _AS_OPTIONS.items()
         }
+        if not self.early_stopping:
+            values["patience"] = None  # n_iter_no_change is early stopping's patience only
         return TrainOptions(**values, **extra)  # an unknown field: "unknown training option ..."
 
 
@@ -416,4 +507,6 @@ _AS_OPTIONS = {
     "tol": "tol",
     "learning_rate": "learning_rate",
     "momentum": "momentum",
+    "validation_fraction": "validation_fraction",
+    "n_iter_no_change": "patience",
 }

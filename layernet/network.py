@@ -336,6 +336,38 @@ class Network:
 
         return cost_and_grad
 
+    def scorer(self, X, Y) -> Callable[[np.ndarray], tuple[float, float]]:
+        """A fast ``f(theta) -> (cost, accuracy)`` on held-out data, as training's validation uses it.
+
+        The cost is unregularized (the data term of the course's cost); the accuracy is the
+        fraction of rows whose most active output unit is the one ``Y`` marks, as :meth:`predict`
+        ranks them. One forward pass per call, in work buffers of the scorer's own: the network's
+        parameters and every other evaluator are left untouched, so validating during training
+        cannot change the optimizer's path.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+        Y : array of shape (n_samples, n_outputs)
+            One-hot rows (a single 0/1 column for one output unit).
+        """
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        work = self._engine.workspace(len(X))
+        work.set_inputs(X, Y)
+        target = (Y[:, 0] >= 0.5) if self.n_outputs == 1 else np.argmax(Y, axis=1)
+        evaluate = self._engine.evaluate
+
+        def score(theta: np.ndarray) -> tuple[float, float]:
+            with np.errstate(all="ignore"):
+                np.copyto(work.theta, theta, casting="same_kind")
+                J, _ = evaluate(work, 0.0, gradient=False)
+                # The loss writes into scratch space only: the output layer's z and a are intact.
+                index = _predicted_index(self.output_activation.name, work.z[-1], work.a[-1])
+            return _overflowed_to_inf(float(J)), float(np.mean(index == target))
+
+        return score
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_classes)``, rows summing to 1.
 
@@ -364,14 +396,7 @@ class Network:
     def predict(self, X) -> np.ndarray:
         """The predicted label of each row of ``X``: the most active output unit's class."""
         z, a = self._predicted(X)
-        if self.output_activation.name in ("sigmoid", "softmax"):
-            # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
-            index = (z[:, 0] >= 0.0).astype(np.intp) if self.n_outputs == 1 else np.argmax(z, axis=1)
-        elif self.n_outputs == 1:
-            index = (a[:, 0] >= 0.5).astype(np.intp)
-        else:
-            index = np.argmax(a, axis=1)
-        return self._class_labels()[index]
+        return self._class_labels()[_predicted_index(self.output_activation.name, z, a)]
 
     def score(self, X, y) -> float:
         """Accuracy, the fraction of rows of ``X`` whose predicted label equals ``y``.
@@ -492,6 +517,16 @@ class Network:
         work = self._engine.cached(n_samples)
         np.copyto(work.theta, self._theta if theta is None else self._check_theta(theta))
         return work
+
+
+def _predicted_index(output: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The index of the predicted class of each row, from the output layer's ``z`` and ``a``."""
+    if output in ("sigmoid", "softmax"):
+        # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
+        return (z[:, 0] >= 0.0).astype(np.intp) if z.shape[1] == 1 else np.argmax(z, axis=1)
+    if a.shape[1] == 1:
+        return (a[:, 0] >= 0.5).astype(np.intp)
+    return np.argmax(a, axis=1)
 
 
 def _overflowed_to_inf(J: float) -> float:

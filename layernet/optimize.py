@@ -35,7 +35,13 @@ PRECISION_LOSS_HELP = (
 
 @dataclass(frozen=True)
 class IterationInfo:
-    """What a training callback receives after every iteration."""
+    """What a training callback receives after every iteration.
+
+    The validation and test figures are None when training has no validation (or test) set:
+    ``validation_cost`` is the unregularized cost on the validation set, ``validation_accuracy``
+    its accuracy, ``best_iteration`` the iteration with the lowest validation cost so far (0 is
+    the starting point).
+    """
 
     iteration: int
     cost: float
@@ -43,6 +49,11 @@ class IterationInfo:
     evaluations: int
     seconds: float
     max_iter: int
+    validation_cost: float | None = None
+    validation_accuracy: float | None = None
+    best_iteration: int | None = None
+    test_cost: float | None = None
+    test_accuracy: float | None = None
 
 
 @dataclass
@@ -129,9 +140,12 @@ class Objective:
 class _Recorder:
     """Per-iteration history and the user's callback; a callback returning True stops the run."""
 
-    def __init__(self, objective: Objective, callback, max_iter: int, start: float) -> None:
+    def __init__(self, objective: Objective, callback, max_iter: int, start: float, monitor=None) -> None:
         self.objective = objective
         self.callback = callback
+        self.monitor = monitor
+        #: Why the monitor stopped the run (early stopping), or None.
+        self.early_stop: str | None = None
         self.max_iter = max_iter
         self.start = start
         self.costs: list[float] = []
@@ -144,6 +158,7 @@ class _Recorder:
         self.costs.append(cost)
         with np.errstate(over="ignore"):  # a huge but finite gradient's norm is inf, not a warning
             self.grad_norms.append(float(np.linalg.norm(grad)))
+        extra, stop = ({}, None) if self.monitor is None else self.monitor(x, len(self.costs))
         if self.callback is not None:
             info = IterationInfo(
                 iteration=len(self.costs),
@@ -152,10 +167,14 @@ class _Recorder:
                 evaluations=self.objective.evaluations,
                 seconds=time.perf_counter() - self.start,
                 max_iter=self.max_iter,
+                **extra,
             )
             if self.callback(info) is True:
                 self.stopped = True
                 raise StopIteration
+        if stop is not None:
+            self.early_stop = stop
+            raise StopIteration
 
     def scipy_callback(self, intermediate_result) -> None:
         self.record(intermediate_result.x, intermediate_result.fun)
@@ -171,6 +190,7 @@ def minimize(
     learning_rate: float = 1.0,
     momentum: float = 0.0,
     resolution: float = float(np.finfo(np.float64).eps),
+    monitor: Callable[[np.ndarray, int], tuple[dict, str | None]] | None = None,
 ) -> OptimizeOutcome:
     """Minimize ``fun_and_grad`` from ``x0`` with one of :data:`METHODS`.
 
@@ -199,12 +219,19 @@ def minimize(
         The relative precision of the cost (``numpy.finfo(dtype).eps`` of the network). When
         L-BFGS stops because the cost no longer decreases while the gradient is still above
         ``tol`` at a coarse resolution (float32), the status is "precision_loss", not "converged".
+    monitor : callable, optional
+        ``monitor(x, iteration) -> (fields, stop)`` at the start (iteration 0, its answer
+        unused) and after every iteration, before ``callback``:
+        ``fields`` are added to the :class:`IterationInfo` (validation figures), and a ``stop``
+        that is not None ends the run with status "early_stopped" and ``stop`` as its message.
+        It must not evaluate ``fun_and_grad``: the optimizer's path stays what it is without it.
 
     Returns
     -------
     OptimizeOutcome
         ``status`` is one of "converged", "max_iter", "max_evals", "precision_loss", "diverged",
-        "stopped" (by the callback) or "interrupted" (Ctrl-C, ``x`` then the best point seen).
+        "stopped" (by the callback), "early_stopped" (by the monitor) or "interrupted" (Ctrl-C,
+        ``x`` then the best point seen).
     """
     if method not in METHODS:
         raise LayerNetError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
@@ -213,9 +240,11 @@ def minimize(
         max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000}.get(method, DEFAULT_GD_MAX_ITER)
     objective = Objective(fun_and_grad)
     start = time.perf_counter()
-    recorder = _Recorder(objective, callback, max_iter, start)
+    recorder = _Recorder(objective, callback, max_iter, start, monitor)
     try:
         cost0, grad0 = objective(x0)  # cached: the optimizer's own first evaluation is free
+        if monitor is not None:
+            monitor(x0, 0)  # iteration 0, the starting point (a Ctrl-C here is handled below)
         if not (math.isfinite(cost0) and np.isfinite(grad0).all()):
             x, cost, status = x0, cost0, "diverged"
             message = (
@@ -310,10 +339,14 @@ def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter:
                     "train a float64 network to go further"
                 ),
             )
+    if status == "early_stopped":
+        return result.x, float(result.fun), status, recorder.early_stop
     return result.x, float(result.fun), status, _explain(message)
 
 
 def _status(method: str, result, recorder: _Recorder, message: str) -> str:
+    if recorder.early_stop is not None:
+        return "early_stopped"
     if recorder.stopped or result.status == 99:
         return "stopped"
     if result.status == 0:
@@ -359,6 +392,8 @@ def _gradient_descent(objective: Objective, recorder: _Recorder, x0, max_iter: i
         try:
             recorder.record(x, cost)
         except StopIteration:
+            if recorder.early_stop is not None:
+                return x, cost, "early_stopped", recorder.early_stop
             return x, cost, "stopped", "stopped by the callback"
     if np.max(np.abs(grad)) <= gtol:
         return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"

@@ -31,7 +31,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._checks import check_choice, check_int, check_real
+from ._checks import check_bool, check_choice, check_int, check_real
 from .errors import ConfigError, LayerNetError
 
 __all__ = ["Declared", "TrainOptions", "option", "integer", "real", "choice", "seed_check", "METHODS"]
@@ -66,6 +66,10 @@ def real(low=None, high=None, *, low_open=False, high_open=False, none=False) ->
 def choice(options) -> Check:
     """A check for one of ``options``."""
     return lambda value, name, error=LayerNetError: check_choice(value, name, options, error=error)
+
+
+def _flag(value, name, error=LayerNetError):
+    return check_bool(value, name, error=error)
 
 
 #: Seeds: what numpy's ``RandomState`` takes, or None for fresh entropy.
@@ -197,6 +201,24 @@ class TrainOptions(Declared):
         seed_check,
         "seeds the initial weights of a network that was never initialized (a run's [training] seed: its own "
         "stream for the initial weights)",
+    )
+    validation_fraction: float | None = option(
+        None,
+        real(0.0, 1.0, low_open=True, high_open=True, none=True),
+        "fraction of the training data held out (stratified, drawn from seed, 0 when unset) to validate on "
+        "every iteration; unset: validate only on data given as train(validation=...)",
+    )
+    patience: int | None = option(
+        6,
+        integer(1, none=True),
+        "early stopping: stop after this many iterations in a row whose validation cost is above the best "
+        "(MATLAB's max_fail); None (from Python) never stops early, validation still recorded (in a file: a "
+        "patience above max_iter)",
+    )
+    restore_best: bool = option(
+        True,
+        _flag,
+        "end with the parameters of the iteration with the lowest validation cost (when validating)",
     )
 
     @classmethod

@@ -14,7 +14,7 @@ from .errors import DataError, LayerNetError
 from .validation import check_features
 from .writing import atomic_write
 
-__all__ = ["plot_decision_boundary", "plot_cost_history", "save_figure"]
+__all__ = ["plot_decision_boundary", "plot_cost_history", "plot_training", "save_figure"]
 
 
 def _pyplot():
@@ -123,6 +123,105 @@ def plot_cost_history(history, ax=None, *, title: str = "Cost per iteration", lo
     ax.set_ylabel("cost J")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
+    return ax
+
+
+#: The series of a training record plot_training draws: label, colour, line style.
+_TRAINING_SERIES = {
+    "cost": ("training (regularized)", "tab:blue", "-"),
+    "validation_cost": ("validation", "tab:green", "-"),
+    "test_cost": ("test", "tab:red", "--"),
+}
+
+
+#: A translucent white box behind the values written on a training record, over the curves.
+_LABEL_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.0}
+
+
+def plot_training(result, ax=None, *, title: str | None = None, log: bool = True):
+    """The training record: training, validation and test cost per iteration (MATLAB's plotperform).
+
+    The cost axis is logarithmic (most of a run is a slow approach to the optimum, a flat line on
+    a linear axis); the best validation iteration is marked, and the last training cost (and the
+    best validation cost) is written on the figure.
+
+    Parameters
+    ----------
+    result : TrainResult
+        Its ``history`` (iteration 0, the start, to the last) and ``best_iteration``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+        Default: "Training record" with the status.
+    log : bool, default True
+        Logarithmic cost axis (linear anyway when a cost is not positive).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import layernet as ln
+    >>> from sklearn.datasets import make_moons
+    >>> X, y = make_moons(120, noise=0.3, random_state=0)
+    >>> result = ln.train(ln.Network([2, 8, 2]).init(seed=0), X, y, validation_fraction=0.25, max_iter=50)
+    >>> ax = ln.plot_training(result)
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['training (regularized)', 'validation']
+    """
+    history = getattr(result, "history", None)
+    if not isinstance(history, dict) or len(history.get("cost", ())) < 2:
+        raise LayerNetError("the training record is empty: training made no iteration")
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2))
+    iterations = np.asarray(history["iteration"])
+    drawn = []
+    for key, (label, color, style) in _TRAINING_SERIES.items():
+        if key in history:
+            values = np.asarray(history[key], dtype=float)
+            ax.plot(iterations, values, color=color, linestyle=style, linewidth=1.5, label=label)
+            drawn.append(values[np.isfinite(values)])
+    values = np.concatenate(drawn)
+    if log and values.size and values.min() > 0:
+        ax.set_yscale("log")
+    final = float(history["cost"][-1])
+    ax.annotate(
+        f"final {final:.6g}",
+        xy=(iterations[-1], final),
+        xytext=(-6, 8),
+        textcoords="offset points",
+        ha="right",
+        color="tab:blue",
+        bbox=_LABEL_BOX,
+    )
+    best = getattr(result, "best_iteration", None)
+    if best is not None and "validation_cost" in history:
+        best_cost = float(history["validation_cost"][best])
+        ax.axvline(best, color="tab:green", linestyle=":", linewidth=1.0)
+        ax.plot(
+            [best],
+            [best_cost],
+            "o",
+            color="tab:green",
+            fillstyle="none",
+            markersize=9,
+            label=f"best (iteration {best})",
+        )
+        ax.annotate(
+            f"best {best_cost:.6g}",
+            xy=(best, best_cost),
+            xytext=(6, -14),
+            textcoords="offset points",
+            color="tab:green",
+            bbox=_LABEL_BOX,
+        )
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost J" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    status = getattr(result, "status", None)
+    ax.set_title(title if title is not None else "Training record" + (f" ({status})" if status else ""))
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small")
     return ax
 
 

@@ -12,9 +12,9 @@ from .errors import ConfigError, LayerNetError
 from .network import Network
 from .preprocessing import Scaler
 from .threads import available_memory
-from .training import TrainResult, train
+from .training import TrainResult, held_out, train
 
-__all__ = ["Run", "RunData", "build_network", "load_data", "recorded_config", "run"]
+__all__ = ["Run", "RunData", "build_network", "check_compatible", "load_data", "recorded_config", "run"]
 
 #: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
 GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris")
@@ -42,17 +42,24 @@ class Run:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 @dataclass
 class RunData:
-    """The data a configuration describes: the whole set and its train/test split."""
+    """The data a configuration describes: the whole set and its train/(validation/)test split.
+
+    ``X_val`` and ``y_val`` are empty unless ``[data] validation_size`` holds some out.
+    """
 
     dataset: Dataset
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 def load_data(config: RunConfig, stream: np.random.RandomState | None = None) -> RunData:
@@ -90,7 +97,13 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
             f"{dataset.n_features} feature(s)"
         )
     X_train, X_test, y_train, y_test = split(dataset, data_cfg.test_size, rng=data_rng)
-    return RunData(dataset, X_train, y_train, X_test, y_test)
+    X_val, y_val = X_train[:0], y_train[:0]
+    if data_cfg.validation_size:
+        # A fraction of all the samples, taken from the training part (test first, as before, so a
+        # configuration's test split does not move when validation is added).
+        part = data_cfg.validation_size / (1.0 - data_cfg.test_size)
+        X_train, X_val, y_train, y_val = split(Dataset(X_train, y_train, dataset.name), part, rng=data_rng)
+    return RunData(dataset, X_train, y_train, X_test, y_test, X_val, y_val)
 
 
 def build_network(config: RunConfig) -> Network:
@@ -101,7 +114,41 @@ def build_network(config: RunConfig) -> Network:
     return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
 
 
-def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
+def check_compatible(net: Network, config: RunConfig, classes) -> None:
+    """Refuse to continue training ``net`` under ``config`` when they disagree.
+
+    The architecture (layer sizes and activations), the classes and the feature scaling must be
+    the configuration's: parameters trained for another network, other labels or other inputs
+    would be continued as if they meant something.
+
+    Raises
+    ------
+    ConfigError
+        Naming what differs, the model's value and the configuration's.
+    """
+    wanted = build_network(config)
+    if net.sizes != wanted.sizes or net.activations != wanted.activations:
+        raise ConfigError(
+            f"the model is {_described(net)} but the configuration describes {_described(wanted)}; "
+            "set network.layers, hidden and output to the model's"
+        )
+    classes = np.asarray(classes)
+    if net.classes_ is not None and (
+        len(net.classes_) != len(classes) or net.classes_.astype(object).tolist() != classes.astype(object).tolist()
+    ):
+        raise ConfigError(
+            f"the model was trained on classes {net.classes_.tolist()} but the configured data has {classes.tolist()}"
+        )
+    if (net.scaler is not None) != config.data.scale:
+        has = "standardizes its features" if net.scaler is not None else "takes raw features"
+        raise ConfigError(f"the model {has} but the configuration sets data.scale = {str(config.data.scale).lower()}")
+
+
+def _described(net: Network) -> str:
+    return f"{'-'.join(map(str, net.sizes))} ({', '.join(net.activations)})"
+
+
+def run(config: RunConfig, callback=None, *, threads: int | None = None, init_from: Network | None = None) -> Run:
     """Load the data, build the network, train it and measure it, as ``config`` says.
 
     The run's ``seed`` seeds one numpy ``RandomState``: the data generator and the train/test
@@ -116,25 +163,56 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         Passed to :func:`layernet.train`: called with an ``IterationInfo`` every iteration.
     threads : int, optional
         Overrides ``[training] threads`` (default: chosen from the problem's size).
+    init_from : Network, optional
+        A trained network to continue (warm start) instead of drawing initial weights: a copy of
+        it is trained, with its scaler. Its architecture, classes and scaling must match the
+        configuration (:func:`check_compatible`).
+
+    With ``[data] validation_size`` the validation part is evaluated after every iteration
+    (early stopping, ``[training] patience`` and ``restore_best``), and a test split, when there
+    is one, is recorded in the training history too.
     """
     seed = config.seed if config.seed is not None else fresh_seed()
     config = config.override({"seed": seed})
     stream = np.random.RandomState(seed)
     data = load_data(config, stream)
     train_cfg = config.training
+    if train_cfg.validation_fraction is not None:
+        # Split here as train() would (the same call), so that the scaler, the sample counts and
+        # the training accuracy cover the part actually trained on.
+        data.X_train, data.X_val, data.y_train, data.y_val = held_out(
+            data.X_train, data.y_train, train_cfg.validation_fraction, train_cfg.seed
+        )
+        train_cfg = train_cfg.replace(validation_fraction=None)
     check_network_memory(config.network.layers, len(data.y_train))
 
-    network = build_network(config)
-    if config.data.scale:
-        # Fitted on the training part only; the network applies it to every X it is given.
-        network.scaler = Scaler.fit(data.X_train)
-    network.init(rng=stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed))
+    classes = np.unique(data.dataset.y)
+    if init_from is not None:
+        check_compatible(init_from, config, classes)
+        network = init_from.copy()  # its parameters and its scaler: they belong together
+    else:
+        network = build_network(config)
+        if config.data.scale:
+            # Fitted on the training part only; the network applies it to every X it is given.
+            network.scaler = Scaler.fit(data.X_train)
+        network.init(rng=stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed))
     options = train_cfg if threads is None else train_cfg.replace(threads=threads)
-    result = train(network, data.X_train, data.y_train, options, callback=callback, classes=np.unique(data.dataset.y))
+    result = train(
+        network,
+        data.X_train,
+        data.y_train,
+        options,
+        callback=callback,
+        classes=classes,
+        validation=(data.X_val, data.y_val) if len(data.y_val) else None,
+        test=(data.X_test, data.y_test) if len(data.y_test) else None,
+    )
     metrics = {
         "cost": result.cost,
         "train_accuracy": network.score(data.X_train, data.y_train),
         "test_accuracy": network.score(data.X_test, data.y_test) if len(data.y_test) else None,
+        "validation_accuracy": result.validation_accuracy,
+        "best_iteration": result.best_iteration,
         "iterations": result.iterations,
         "evaluations": result.evaluations,
         "seconds": result.seconds,
@@ -150,13 +228,27 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         "data": data.dataset.name,
         "n_train": int(len(data.y_train)),
         "n_test": int(len(data.y_test)),
+        "n_validation": result.n_validation,
         "threads": result.threads,
+        "warm_start": init_from is not None,
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
-    return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
+    return Run(
+        config,
+        network,
+        result,
+        metrics,
+        data.dataset,
+        data.X_train,
+        data.y_train,
+        data.X_test,
+        data.y_test,
+        data.X_val,
+        data.y_val,
+    )
 
 
 #: The sources whose size the configuration sets (``n_samples``), checked before generating.

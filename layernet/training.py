@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,7 +36,8 @@ class TrainResult(OptimizeOutcome):
         "converged", "max_iter", "max_evals", "precision_loss" (the cost cannot be lowered at its
         precision), "diverged" (the cost became non-finite; the best finite parameters are kept,
         or the starting ones when there were none), "stalled" (the gradient vanished at
-        chance-level accuracy), "stopped" (by the callback) or "interrupted" (Ctrl-C).
+        chance-level accuracy), "early_stopped" (the validation cost stopped improving for
+        ``patience`` iterations in a row), "stopped" (by the callback) or "interrupted" (Ctrl-C).
     message : str
         The optimizer's own words, with a plain explanation where scipy's are cryptic.
     cost_history, grad_norm_history : list of float
@@ -50,11 +52,30 @@ class TrainResult(OptimizeOutcome):
     lambda_ : float
     threads : int
         The threads the run used (each with a single-threaded BLAS).
+    history : dict of str to list of float
+        The training record, one entry per iteration from 0 (the starting point) to
+        ``iterations``: ``"iteration"``, ``"cost"`` (regularized, on the training data) and, when
+        training had them, ``"validation_cost"``, ``"validation_accuracy"``, ``"test_cost"`` and
+        ``"test_accuracy"`` (costs unregularized). What :func:`layernet.plot_training` draws.
+    best_iteration : int or None
+        The iteration with the lowest validation cost (0: the starting point); None without a
+        validation set. With ``restore_best`` the network holds that iteration's parameters.
+    validation_cost, validation_accuracy, test_cost, test_accuracy : float or None
+        At the parameters the network ends with; None without that data.
+    n_validation : int
+        Samples validated on (0 without validation).
     """
 
     method: str = "cg"
     lambda_: float = 0.0
     threads: int = 1
+    history: dict = field(default_factory=dict)
+    best_iteration: int | None = None
+    validation_cost: float | None = None
+    validation_accuracy: float | None = None
+    test_cost: float | None = None
+    test_accuracy: float | None = None
+    n_validation: int = 0
 
     @property
     def theta(self) -> np.ndarray:
@@ -76,6 +97,9 @@ class TrainResult(OptimizeOutcome):
             "message": self.message,
             "method": self.method,
             "lambda": self.lambda_,
+            "best_iteration": self.best_iteration,
+            "validation_cost": self.validation_cost,
+            "validation_accuracy": self.validation_accuracy,
         }
 
 
@@ -87,6 +111,8 @@ def train(
     *,
     callback: Callable[[IterationInfo], object] | None = None,
     classes=None,
+    validation=None,
+    test=None,
     **settings,
 ) -> TrainResult:
     """Fit ``net`` to labelled data by minimizing the course's regularized cost.
@@ -94,21 +120,34 @@ def train(
     Parameters
     ----------
     net : Network
-        Trained from its current parameters -- drawn by :meth:`Network.init`, or assigned to
-        ``net.theta`` (a vector from the course's or the blog's code drops in). A network that
-        has neither is first initialized with the options' ``seed``.
+        Trained from its current parameters -- drawn by :meth:`Network.init`, assigned to
+        ``net.theta`` (a vector from the course's or the blog's code drops in), or left by an
+        earlier training: training a trained network continues from where it ended (warm
+        start), with its ``classes_``. A network that has none of these is first initialized
+        with the options' ``seed``.
     X : array of shape (n_samples, n_features)
     y : array of shape (n_samples,)
         Class labels of any kind (ints, strings); encoded one-hot in the order of ``classes``.
     options : TrainOptions or dict, optional
         How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
         ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
-        ``seed``).
+        ``seed``, ``validation_fraction``, ``patience``, ``restore_best``).
     callback : callable, optional
         ``callback(info)`` after every iteration with ``info.iteration`` and ``info.cost``
         (an :class:`~layernet.optimize.IterationInfo`); returning ``True`` stops training.
     classes : sequence, optional
         All the labels, in output-unit order, when ``y`` may not show every one of them.
+        Default: the trained network's ``classes_``, else the labels of ``y``.
+    validation : (X_val, y_val), optional
+        Held-out data evaluated after every iteration (unregularized cost and accuracy), checked
+        like ``X`` and ``y``. Early stopping: after ``patience`` iterations in a row whose
+        validation cost is above the best so far, training stops (status "early_stopped"), and
+        with ``restore_best`` the network ends with the parameters of the best iteration
+        (whatever stopped the run). The option ``validation_fraction`` holds out a stratified
+        part of ``X`` instead. Validating never changes the optimizer's path: without a stop,
+        the run is the same to the last bit with or without it.
+    test : (X_test, y_test), optional
+        Recorded every iteration like the validation set, never used to decide anything.
     **settings
         Any field of :class:`~layernet.TrainOptions` by name, applied over ``options``:
         ``train(net, X, y, lambda_=1e-3, method="lbfgs")``.
@@ -138,8 +177,20 @@ def train(
     y = check_labels(y, len(X))
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
+    if classes is None and net.classes_ is not None:
+        classes = net.classes_  # a trained network continues with its own classes
     classes = net._classes_for(y, classes)
+    if validation is not None and options.validation_fraction is not None:
+        raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
+    if options.validation_fraction is not None:
+        X, X_val, y, y_val = held_out(X, y, options.validation_fraction, options.seed)
+        validation = (X_val, y_val)
     Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    monitor = _Monitor(
+        _held_out_scorer(net, validation, "validation", classes),
+        _held_out_scorer(net, test, "test", classes),
+        options.patience,
+    )
 
     if not net.initialized and not net.theta.any():
         # Never drawn, never assigned, still all zeros (the vector a new network starts with);
@@ -162,10 +213,19 @@ def train(
                 learning_rate=options.learning_rate,
                 momentum=options.momentum,
                 resolution=float(np.finfo(net.dtype).eps),
+                monitor=monitor if monitor.active else None,
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
+    history = monitor.history(outcome)
+    if options.restore_best and monitor.best_x is not None and monitor.best_iteration != outcome.iterations:
+        best = monitor.best_iteration
+        outcome.x, outcome.cost = monitor.best_x, history["cost"][best]
+        outcome.message = (
+            f"{outcome.message}; restored the parameters of iteration {best}, the lowest validation cost "
+            f"({monitor.best_cost:.6g})"
+        )
     with np.errstate(over="ignore"):  # a float64 point beyond float32's range becomes inf: refused below
         np.copyto(net.theta, outcome.x, casting="unsafe")
     if not np.isfinite(net.theta).all():
@@ -180,9 +240,116 @@ def train(
     if outcome.status == "converged":
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
-    result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)
+    result = TrainResult(
+        **vars(outcome), method=method, lambda_=lambda_, threads=threads, history=history, **monitor.final(net.theta)
+    )
     net.training_summary = result.summary()
     return result
+
+
+def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None):
+    """``(X_train, X_val, y_train, y_val)``: a stratified split of ``fraction`` of the samples.
+
+    scikit-learn's ``train_test_split``; ``random_state`` is what it takes (an int, a
+    ``RandomState``; None is 0 here, so an unseeded call is still reproducible). A class too
+    small to stratify gives a plain random split, as the run's train/test split does.
+    """
+    from sklearn.model_selection import train_test_split
+
+    random_state = 0 if random_state is None else random_state
+    try:
+        try:
+            return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=y)
+        except ValueError:
+            return train_test_split(X, y, test_size=fraction, random_state=random_state)
+    except ValueError as error:
+        raise DataError(f"validation_fraction = {fraction:g} cannot split {len(y)} sample(s): {error}") from None
+
+
+def _held_out_scorer(net: Network, data, name: str, classes):
+    """``theta -> (cost, accuracy)`` on ``data = (X, y)``, checked like training data; None for None."""
+    if data is None:
+        return None
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise LayerNetError(f"{name} must be a pair (X_{name[:3]}, y_{name[:3]}), got {type(data).__name__}")
+    X = check_features(data[0], net.n_features, name=f"{name} X", dtype=net.dtype)
+    y = check_labels(data[1], name=f"{name} y")
+    if len(y) != len(X):
+        raise DataError(f"{name} X has {len(X)} samples but {name} y has {len(y)} labels")
+    try:
+        Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    except DataError as error:
+        raise DataError(f"{name} y: {error}") from None
+    scorer = net.scorer(X, Y)
+    scorer.n_samples = len(y)
+    return scorer
+
+
+class _Monitor:
+    """Validation (and test) figures after every iteration, and early stopping on the validation cost.
+
+    A failure is an iteration whose validation cost is above the best so far (a tie is neither a
+    failure nor a new best, as in MATLAB's ``max_fail``); ``patience`` failures in a row stop.
+    It evaluates held-out data only, never the training objective.
+    """
+
+    def __init__(self, validate, test, patience: int | None) -> None:
+        self.validate, self.test, self.patience = validate, test, patience
+        self.active = validate is not None or test is not None
+        self.series: dict[str, list[float]] = {}
+        if validate is not None:
+            self.series.update(validation_cost=[], validation_accuracy=[])
+        if test is not None:
+            self.series.update(test_cost=[], test_accuracy=[])
+        self.best_cost = math.inf
+        self.best_iteration: int | None = None
+        self.best_x: np.ndarray | None = None
+        self.failures = 0
+
+    def __call__(self, x: np.ndarray, iteration: int) -> tuple[dict, str | None]:
+        fields, stop = {}, None
+        if self.validate is not None:
+            cost, accuracy = self.validate(x)
+            if cost < self.best_cost or self.best_iteration is None:
+                self.best_cost, self.best_iteration, self.failures = cost, iteration, 0
+                self.best_x = np.array(x, dtype=float, copy=True)
+            elif not cost <= self.best_cost:  # above the best, or NaN
+                self.failures += 1
+            self.series["validation_cost"].append(cost)
+            self.series["validation_accuracy"].append(accuracy)
+            fields.update(validation_cost=cost, validation_accuracy=accuracy, best_iteration=self.best_iteration)
+            if self.patience is not None and self.failures >= self.patience:
+                stop = (
+                    f"early stopping: the validation cost stayed above its best ({self.best_cost:.6g}, at iteration "
+                    f"{self.best_iteration}) for {self.failures} iterations in a row (patience {self.patience})"
+                )
+        if self.test is not None:
+            cost, accuracy = self.test(x)
+            self.series["test_cost"].append(cost)
+            self.series["test_accuracy"].append(accuracy)
+            fields.update(test_cost=cost, test_accuracy=accuracy)
+        return fields, stop
+
+    def history(self, outcome: OptimizeOutcome) -> dict:
+        """The per-iteration record, iteration 0 (the start) to the last, every series as long."""
+        history = {
+            "iteration": list(range(outcome.iterations + 1)),
+            "cost": [outcome.initial_cost, *outcome.cost_history],
+        }
+        history.update({key: list(values) for key, values in self.series.items()})
+        # A Ctrl-C between the optimizer's record and this monitor's leaves one series shorter.
+        length = min(len(values) for values in history.values())
+        return {key: values[:length] for key, values in history.items()}
+
+    def final(self, theta: np.ndarray) -> dict:
+        """The held-out figures at the parameters training ends with."""
+        figures: dict = {"best_iteration": self.best_iteration}
+        for name, score in (("validation", self.validate), ("test", self.test)):
+            if score is not None:
+                figures[f"{name}_cost"], figures[f"{name}_accuracy"] = score(theta)
+        if self.validate is not None:
+            figures["n_validation"] = self.validate.n_samples
+        return figures
 
 
 #: A first layer whose starting gradient is this much smaller than the output layer's learns

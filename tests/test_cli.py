@@ -419,3 +419,27 @@ def test_interrupted_training_exits_130_and_saves(tmp_path):
     assert b"interrupted" in seen
     net = ln.load(model)
     assert net.training_summary["status"] == "interrupted"
+
+
+def test_train_validates_and_continues_a_saved_model(tmp_path):
+    import layernet as ln
+
+    model = tmp_path / "m.npz"  # (--cost-plot draws ln.plot_training: test_train_writes_plots_and_model)
+    sets = ["--set", "data.validation_size=0.2", "--max-iter", "15", "--set", "training.patience=3"]
+    result = runner.invoke(app, ["train", *sets, "--save", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "validation accuracy" in result.output and "best iteration" in result.output
+    shown = runner.invoke(app, ["show", str(model)])
+    assert "validation accuracy" in shown.output and "best iteration" in shown.output
+    trained = ln.load(model)
+    result = runner.invoke(app, ["train", "--init-from", str(model), "--max-iter", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["warm_start"] is True and summary["validation_accuracy"] is None
+    result = runner.invoke(app, ["train", "--init-from", str(model), "--layers", "2,4,2"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: --init-from {model}: the model is 2-3-2 (sigmoid, sigmoid) but the configuration describes "
+        "2-4-2 (sigmoid, sigmoid); set network.layers, hidden and output to the model's"
+    ]
+    assert trained.training_summary["best_iteration"] is not None

@@ -81,8 +81,9 @@ def test_unknown_attribute_of_the_package_still_raises_attribute_error():
         {"max_iter": 50},
         {"output": "softmax", "solver": "lbfgs", "max_iter": 50},
         {"hidden_layer_sizes": (4, 3), "activation": "tanh", "solver": "bfgs", "max_iter": 50},
+        {"solver": "lbfgs", "max_iter": 50, "early_stopping": True, "n_iter_no_change": 3},
     ],
-    ids=["sigmoid-cg", "softmax-lbfgs", "tanh-2-hidden-bfgs"],
+    ids=["sigmoid-cg", "softmax-lbfgs", "tanh-2-hidden-bfgs", "early-stopping-lbfgs"],
 )
 def test_check_estimator_passes_every_check_without_skips(params, monkeypatch):
     # The array-API check skips itself unless this variable is set; with NumPy input (all this
@@ -343,6 +344,14 @@ def test_ctrl_c_during_fit_propagates_and_leaves_the_estimator_unfitted(moons, m
         ({"options": ln.TrainOptions(lambda_=0.0)}, "options must be a dict of the other TrainOptions fields"),
         ({"options": {1: 2}}, "options must map TrainOptions field names to values"),
         ({"options": {"seed": 1}}, "options sets seed; set the estimator's own random_state instead"),
+        ({"early_stopping": "yes"}, "early_stopping must be true or false, got 'yes'"),
+        ({"warm_start": 1}, "warm_start must be true or false, got 1"),
+        ({"n_iter_no_change": 0}, r"n_iter_no_change must be an integer >= 1 \(or None\), got 0"),
+        (
+            {"validation_fraction": 1.0, "early_stopping": True},
+            r"validation_fraction must be a finite number in \(0, 1\)",
+        ),
+        ({"options": {"patience": 3}}, "options sets patience; set the estimator's own n_iter_no_change instead"),
     ],
 )
 def test_bad_parameters_raise_a_value_error_naming_them(moons, params, message):
@@ -436,3 +445,59 @@ def test_score_takes_integer_labels_held_as_objects_like_fit(moons):
     as_objects = np.array(y.tolist(), dtype=object)
     clf = LayerNetClassifier(random_state=0).fit(X, as_objects)
     assert clf.score(X, as_objects) == clf.score(X, y) == np.mean(clf.predict(X) == y)
+
+
+# -- early stopping and warm start (issue 11) ------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ln.METHODS)
+def test_early_stopping_is_ln_train_validating_on_a_stratified_split(moons, solver):
+    from sklearn.model_selection import train_test_split
+
+    X, y = moons
+    clf = LayerNetClassifier(
+        hidden_layer_sizes=(10,), solver=solver, early_stopping=True, n_iter_no_change=4, random_state=0, max_iter=300
+    ).fit(X, y)
+    # By hand: the weights drawn from the stream first, then scikit-learn's stratified split from it.
+    stream = np.random.RandomState(0)
+    net = ln.Network([2, 10, 1]).init(rng=stream)
+    X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.1, random_state=stream, stratify=y)
+    result = ln.train(
+        net, X_fit, y_fit, lambda_=1e-3, method=solver, max_iter=300, validation=(X_val, y_val), patience=4
+    )
+    np.testing.assert_array_equal(clf.network_.theta, net.theta)
+    assert result.status == "early_stopped" and clf.n_iter_ == result.iterations < 300
+    assert clf.validation_scores_ == result.history["validation_accuracy"][1:]
+    assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == len(clf.loss_curve_) == clf.n_iter_
+    assert clf.best_iteration_ == result.best_iteration
+    assert clf.best_validation_score_ == clf.network_.score(X_val, y_val)  # the network holds the best iteration
+    assert clf.best_loss_ == result.cost == result.history["cost"][result.best_iteration]
+
+
+def test_without_early_stopping_the_validation_attributes_are_none(moons):
+    X, y = moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = LayerNetClassifier(solver="lbfgs", random_state=0, max_iter=20).fit(X, y)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None and clf.best_iteration_ is None
+    assert clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_warm_start_continues_the_fitted_network(moons):
+    X, y = moons
+    settings = dict(solver="gd", learning_rate=0.5, random_state=0)
+    once = LayerNetClassifier(max_iter=20, **settings)
+    twice = LayerNetClassifier(max_iter=10, warm_start=True, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        once.fit(X, y)
+        twice.fit(X, y).fit(X, y)  # gradient descent without momentum: 10 + 10 steps are 20 steps
+        np.testing.assert_array_equal(once.network_.theta, twice.network_.theta)
+        assert twice.n_iter_ == 20 and twice.loss_curve_ == once.loss_curve_
+        cold = LayerNetClassifier(max_iter=10, **settings).fit(X, y).fit(X, y)  # without warm_start: afresh
+        assert cold.n_iter_ == 10
+        with pytest.raises(ln.DataError, match=r"knows the classes \[0, 1\], but y has \['a', 'b'\]"):
+            twice.fit(X, np.array(["a", "b"])[y])
+        with pytest.raises(ln.LayerNetError, match=r"fitted network \[2, 3, 1\] .* now make \[2, 4, 1\]"):
+            twice.set_params(hidden_layer_sizes=(4,)).fit(X, y)
+    assert twice.n_iter_ == 20  # a refused fit leaves the estimator as it was

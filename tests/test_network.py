@@ -303,3 +303,18 @@ def test_copy_copy_gives_an_independent_network():
     twin.theta = np.zeros(net.n_params)
     np.testing.assert_array_equal(net.theta, before)
     assert not np.shares_memory(twin.theta, net.theta)
+
+
+@pytest.mark.parametrize(("output", "n_out"), [("sigmoid", 1), ("sigmoid", 3), ("softmax", 3), ("identity", 3)])
+def test_the_scorer_is_the_course_cost_and_accuracy_and_touches_nothing(rng, output, n_out):
+    from reference import reference_cost, reference_predict
+
+    net = ln.Network([3, 4, n_out], hidden="tanh", output=output).init(seed=1)
+    X, labels = rng.normal(size=(25, 3)), rng.integers(0, max(n_out, 2), size=25)
+    Y = np.eye(max(n_out, 2))[labels][:, -n_out:] if n_out == 1 else np.eye(n_out)[labels]
+    before = net.theta.copy()
+    theta = rng.normal(size=net.n_params)
+    cost, accuracy = net.scorer(X, Y)(theta)
+    assert cost == pytest.approx(reference_cost(net.sizes, ["tanh", output], theta, X, Y), rel=1e-12)
+    assert accuracy == np.mean(reference_predict(net.sizes, ["tanh", output], theta, X) == labels)
+    np.testing.assert_array_equal(net.theta, before)

@@ -66,3 +66,37 @@ def test_save_figure_rejects_unknown_formats(tmp_path, fitted):
     ax = ln.plot_cost_history(result)
     with pytest.raises(ValueError, match=r"cannot write a \.xyz image"):
         ln.save_figure(ax, tmp_path / "cost.xyz")
+
+
+def test_the_training_record_draws_every_series_on_a_log_axis_with_the_best_marked():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(80, noise=0.35, random_state=3)
+    net = ln.Network([2, 12, 2]).init(seed=0)
+    result = ln.train(
+        net, X[:50], y[:50], lambda_=0.0, max_iter=60, validation=(X[50:], y[50:]), test=(X, y), patience=4
+    )
+    ax = ln.plot_training(result)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    for label, key in (("training (regularized)", "cost"), ("validation", "validation_cost"), ("test", "test_cost")):
+        np.testing.assert_array_equal(lines[label].get_xdata(), np.arange(result.iterations + 1))
+        np.testing.assert_array_equal(lines[label].get_ydata(), result.history[key])
+    best = result.best_iteration
+    marker = lines[f"best (iteration {best})"]
+    assert marker.get_xdata()[0] == best and marker.get_ydata()[0] == result.history["validation_cost"][best]
+    assert ax.get_yscale() == "log"
+    texts = [text.get_text() for text in ax.texts]
+    assert f"final {result.history['cost'][-1]:.6g}" in texts
+    assert "early_stopped" in ax.get_title()
+    plt.close(ax.figure)
+
+
+def test_a_training_record_without_validation_draws_the_cost_alone(moons):
+    X, y = moons
+    result = ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, max_iter=10)
+    ax = ln.plot_training(result)
+    assert [line.get_label() for line in ax.get_lines()] == ["training (regularized)"]
+    assert ax.get_yscale() == "log"
+    plt.close(ax.figure)
+    with pytest.raises(ln.LayerNetError, match="training made no iteration"):
+        ln.plot_training([])

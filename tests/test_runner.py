@@ -211,3 +211,60 @@ def test_csv_source_relative_to_the_config(tmp_path):
     assert set(run.network.classes_) == {"no", "yes"}
     assert run.metrics["n_test"] == 30
     assert run.metrics["test_accuracy"] >= _baseline_floor(cfg, [2, 5, 2], max_iter=300)
+
+
+def test_validation_size_holds_out_a_stratified_part_and_leaves_the_test_split_alone():
+    base = ln.RunConfig.reference().override({"data.test_size": 0.2, "training.max_iter": 30})
+    cfg = base.override({"data.validation_size": 0.15})
+    plain, split = ln.load_data(base), ln.load_data(cfg)
+    np.testing.assert_array_equal(split.X_test, plain.X_test)
+    assert (len(split.y_train), len(split.y_val), len(split.y_test)) == (130, 30, 40)
+    assert np.bincount(split.y_val).tolist() == [15, 15]  # stratified: the moons are balanced
+    together = np.vstack([split.X_train, split.X_val])
+    assert sorted(map(tuple, together)) == sorted(map(tuple, plain.X_train))  # a partition of the training part
+    run = ln.run(cfg)
+    assert run.metrics["n_validation"] == 30 and run.metrics["n_train"] == 130
+    assert run.metrics["validation_accuracy"] == run.network.score(run.X_val, run.y_val)
+    assert run.metrics["best_iteration"] == run.result.best_iteration
+    assert len(run.result.history["test_cost"]) == run.result.iterations + 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"data.test_size": 0.5, "data.validation_size": 0.5}, "test_size \\+ data.validation_size must be below 1"),
+        ({"data.validation_size": 0.1, "training.validation_fraction": 0.1}, "set one of them"),
+    ],
+)
+def test_validation_settings_that_contradict_each_other_are_refused(changes, match):
+    with pytest.raises(ln.ConfigError, match=match):
+        ln.RunConfig.reference().override(changes)
+
+
+def test_init_from_continues_a_trained_network_and_refuses_one_that_does_not_fit():
+    cfg = ln.RunConfig.reference().override({"training.max_iter": 20})
+    first = ln.run(cfg)
+    again = ln.run(cfg, init_from=first.network)
+    assert again.result.initial_cost == first.result.cost  # it starts exactly where the first run ended
+    assert again.result.cost < first.result.cost and again.metrics["warm_start"]
+    assert first.network.training_summary["iterations"] == 20  # the given network is not modified
+    with pytest.raises(
+        ln.ConfigError, match=r"the model is 2-3-2 \(sigmoid, sigmoid\) but the configuration describes 2-5-2"
+    ):
+        ln.run(cfg.override({"network.layers": [2, 5, 2]}), init_from=first.network)
+    with pytest.raises(
+        ln.ConfigError, match="the model takes raw features but the configuration sets data.scale = true"
+    ):
+        ln.run(cfg.override({"data.scale": True}), init_from=first.network)
+    other = first.network.copy()
+    other.classes_ = np.array(["a", "b"])
+    with pytest.raises(ln.ConfigError, match=r"trained on classes \['a', 'b'\] but the configured data has \[0, 1\]"):
+        ln.run(cfg, init_from=other)
+
+
+def test_training_validation_fraction_is_split_before_the_metrics_count_the_training_part():
+    cfg = ln.RunConfig.reference().override({"training.validation_fraction": 0.25, "training.max_iter": 10})
+    run = ln.run(cfg)
+    assert (run.metrics["n_train"], run.metrics["n_validation"], len(run.y_val)) == (150, 50, 50)
+    assert run.metrics["train_accuracy"] == run.network.score(run.X_train, run.y_train)
+    assert run.metrics["validation_accuracy"] == run.network.score(run.X_val, run.y_val)

@@ -256,3 +256,155 @@ def test_a_network_held_at_chance_by_a_huge_lambda_has_converged_not_stalled(moo
     result = ln.train(net, X, y, lambda_=1e4)
     assert net.score(X, y) == pytest.approx(0.5)
     assert result.status == "converged"
+
+
+# -- validation, early stopping, warm start (issue 11) ------------------------------------------
+
+
+@pytest.fixture
+def noisy_split():
+    """Noisy moons, split by hand: 60 to train, 40 to validate, so a 2-12-2 net overfits quickly."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(100, noise=0.35, random_state=3)
+    return X[:60], y[:60], X[60:], y[60:]
+
+
+@pytest.mark.parametrize("method", ln.METHODS)
+def test_validating_never_changes_the_optimizers_path(noisy_split, method):
+    X, y, X_val, y_val = noisy_split
+    plain, watched = ln.Network([2, 12, 2]).init(seed=0), ln.Network([2, 12, 2]).init(seed=0)
+    settings = dict(method=method, max_iter=40, lambda_=1e-3, learning_rate=0.5)
+    a = ln.train(plain, X, y, **settings)
+    b = ln.train(
+        watched, X, y, **settings, validation=(X_val, y_val), test=(X_val, y_val), patience=None, restore_best=False
+    )
+    np.testing.assert_array_equal(plain.theta, watched.theta)  # to the last bit
+    assert a.cost_history == b.cost_history and a.evaluations == b.evaluations and a.status == b.status
+    assert a.best_iteration is None and a.validation_cost is None and "validation_cost" not in a.history
+    assert len(b.history["validation_cost"]) == b.iterations + 1 == len(b.history["cost"])
+
+
+def test_the_validation_figures_match_the_course_formulas(noisy_split):
+    from reference import reference_cost, reference_predict
+
+    X, y, X_val, y_val = noisy_split
+    net = ln.Network([2, 12, 2]).init(seed=0)
+    seen = []
+    result = ln.train(
+        net, X, y, max_iter=15, lambda_=0.1, validation=(X_val, y_val), patience=None, callback=seen.append
+    )
+    Y_val = np.eye(2)[y_val]
+    assert result.validation_cost == pytest.approx(
+        reference_cost(net.sizes, "sigmoid", net.theta, X_val, Y_val), rel=1e-12
+    )
+    predicted = reference_predict(net.sizes, "sigmoid", net.theta, X_val)
+    assert result.validation_accuracy == np.mean(predicted == y_val)
+    # The callback saw the same figures, iteration by iteration (iteration 0, the start, is only in history).
+    assert [info.validation_cost for info in seen] == result.history["validation_cost"][1:]
+    assert [info.best_iteration for info in seen][-1] == result.best_iteration
+
+
+def _expected_stop(costs, patience):
+    """A plain reading of early stopping on a list of validation costs (index = iteration)."""
+    best, best_at, failures = costs[0], 0, 0
+    for iteration, cost in enumerate(costs[1:], start=1):
+        if cost < best:
+            best, best_at, failures = cost, iteration, 0
+        elif cost > best:
+            failures += 1
+            if failures == patience:
+                return iteration, best_at
+    return None, best_at
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs"])
+def test_early_stopping_stops_after_patience_failures_and_restores_the_best(noisy_split, method):
+    X, y, X_val, y_val = noisy_split
+    full = ln.train(
+        ln.Network([2, 12, 2]).init(seed=0), X, y, method=method, lambda_=0.0, max_iter=60,
+        validation=(X_val, y_val), patience=None, restore_best=False,
+    )  # fmt: skip
+    stop_at, best_at = _expected_stop(full.history["validation_cost"], patience=5)
+    assert stop_at is not None, "the fixture must overfit within 60 iterations"
+    net = ln.Network([2, 12, 2]).init(seed=0)
+    seen = []
+    result = ln.train(
+        net, X, y, method=method, lambda_=0.0, max_iter=60, validation=(X_val, y_val), patience=5,
+        callback=seen.append,
+    )  # fmt: skip
+    assert result.status == "early_stopped" and not result.converged
+    assert result.iterations == stop_at and result.best_iteration == best_at
+    assert f"iteration {best_at}" in result.message and "patience 5" in result.message
+    assert seen[-1].iteration == stop_at and seen[-1].best_iteration == best_at
+    # The network holds the best iteration's parameters: those of a run stopped there.
+    at_best = ln.Network([2, 12, 2]).init(seed=0)
+    ln.train(at_best, X, y, method=method, lambda_=0.0, max_iter=best_at)
+    np.testing.assert_array_equal(net.theta, at_best.theta)
+    assert result.cost == full.history["cost"][best_at]
+    assert result.validation_cost == full.history["validation_cost"][best_at]
+    # restore_best=False keeps the last iteration's parameters.
+    last = ln.Network([2, 12, 2]).init(seed=0)
+    kept = ln.train(
+        last, X, y, method=method, lambda_=0.0, max_iter=60, validation=(X_val, y_val), patience=5,
+        restore_best=False,
+    )  # fmt: skip
+    assert kept.iterations == stop_at and kept.validation_cost == full.history["validation_cost"][stop_at]
+
+
+def test_validation_fraction_is_scikit_learns_stratified_split(noisy_split):
+    from sklearn.model_selection import train_test_split
+
+    X, y, _, _ = noisy_split
+    by_fraction = ln.Network([2, 4, 2]).init(seed=0)
+    a = ln.train(by_fraction, X, y, max_iter=20, validation_fraction=0.25, seed=7)
+    X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.25, random_state=7, stratify=y)
+    by_hand = ln.Network([2, 4, 2]).init(seed=0)
+    b = ln.train(by_hand, X_fit, y_fit, max_iter=20, validation=(X_val, y_val), seed=7)
+    np.testing.assert_array_equal(by_fraction.theta, by_hand.theta)
+    assert a.n_validation == 15 and a.history == b.history
+
+
+@pytest.mark.parametrize(
+    ("validation", "match"),
+    [
+        ((np.ones((5, 3)), np.zeros(5)), "validation X has 3 features"),
+        ((np.full((5, 2), np.nan), np.zeros(5)), "validation X must be finite"),
+        ((np.ones((5, 2)), np.zeros(4)), "validation X has 5 samples but validation y has 4"),
+        ((np.ones((2, 2)), np.array([0, 7])), r"validation y: labels \[7\] were not seen"),
+        ((np.ones((2, 2)),), "validation must be a pair"),
+    ],
+)
+def test_bad_validation_data_is_refused_and_the_network_kept(moons, validation, match):
+    X, y = moons
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    before = net.theta.copy()
+    with pytest.raises(ln.DataError if "pair" not in match else ln.LayerNetError, match=match):
+        ln.train(net, X, y, validation=validation)
+    np.testing.assert_array_equal(net.theta, before)
+
+
+def test_validation_twice_is_refused(moons):
+    X, y = moons
+    with pytest.raises(ln.LayerNetError, match="not both"):
+        ln.train(ln.Network([2, 3, 2]), X, y, validation=(X, y), validation_fraction=0.2)
+    with pytest.raises(ln.LayerNetError, match="patience must be an integer >= 1"):
+        ln.train(ln.Network([2, 3, 2]), X, y, patience=0)
+
+
+def test_training_a_trained_network_continues_from_its_parameters(moons):
+    X, y = moons
+    # Gradient descent without momentum has no state but the point: 10 + 10 steps are 20 steps.
+    once, twice = ln.Network([2, 3, 2]).init(seed=0), ln.Network([2, 3, 2]).init(seed=0)
+    ln.train(once, X, y, method="gd", max_iter=20, learning_rate=0.5)
+    first = ln.train(twice, X, y, method="gd", max_iter=10, learning_rate=0.5)
+    second = ln.train(twice, X, y, method="gd", max_iter=10, learning_rate=0.5)
+    np.testing.assert_array_equal(once.theta, twice.theta)
+    assert second.initial_cost == first.cost
+    # CG restarts its directions, but starts where the last run ended, with the network's classes.
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    labels = np.array(["a", "b"])[y]
+    first = ln.train(net, X, labels, max_iter=30)
+    second = ln.train(net, X[y == 0], labels[y == 0], max_iter=5)  # one class shown: both kept
+    assert second.initial_cost == pytest.approx(net.cost(first.theta, X[y == 0], np.eye(2)[np.zeros(100, int)], 0.0))
+    assert net.classes_.tolist() == ["a", "b"]
