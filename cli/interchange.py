@@ -133,7 +133,8 @@ def import_(
         net = ln.from_sklearn(_unpickled(source, trust_pickle))
     else:
         raise ln.LayerNetError(
-            f"{source}: import reads .mat files and scikit-learn pickles ({', '.join(_PICKLES)}), not {suffix or 'this'}"
+            f"{source}: import reads .mat files and scikit-learn pickles ({', '.join(_PICKLES)}), "
+            f"not {suffix or 'a file without a suffix'}"
         )
     ln.save(net, out)
     say(f"wrote {out}: {'-'.join(map(str, net.sizes))} network ({', '.join(net.activations)}) from {source}")
