@@ -154,6 +154,8 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]
+    if data.dataset.named:  # a CSV header: predictions and evaluations match columns by these names
+        network.feature_names, network.label_name = data.dataset.feature_names, data.dataset.label_name
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
     return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
