@@ -41,7 +41,9 @@ def test_the_estimator_gives_its_network_the_dataframes_names(named):
 def test_columns_are_matched_by_name_and_the_label_left_out():
     assert match_columns(["kind", "a", "b"], ["b", "a"], "kind") == ([2, 1], "kind")
     assert match_columns(["a", "b"], ["b", "a"], "kind") == ([1, 0], None)
-    with pytest.raises(ln.DataError, match=r"missing 'b'; not features of the model: 'c'\); the model's features: 'b', 'a'"):
+    with pytest.raises(
+        ln.DataError, match=r"missing 'b'; not features of the model: 'c'\); the model's features: 'b', 'a'"
+    ):
         match_columns(["a", "c"], ["b", "a"], source="x.csv")
 
 
