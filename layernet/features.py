@@ -13,7 +13,16 @@ from collections.abc import Sequence
 
 from .errors import DataError, LayerNetError
 
-__all__ = ["MAX_NAME_CHARACTERS", "check_feature_names", "check_label_name", "names_of", "label_of", "match_columns"]
+__all__ = [
+    "MAX_NAME_CHARACTERS",
+    "check_feature_names",
+    "check_label_name",
+    "label_of",
+    "match_columns",
+    "names_of",
+    "usable_label",
+    "usable_names",
+]
 
 #: The longest feature or label name accepted (a model file's names are checked against it).
 MAX_NAME_CHARACTERS = 1000
@@ -50,18 +59,34 @@ def _check_name(name, what: str, error) -> str:
 
 
 def names_of(X) -> list[str] | None:
-    """A DataFrame's column names when they are all strings (as scikit-learn decides), else None."""
+    """A DataFrame's column names when they can name its features, else None.
+
+    They can when they are all strings (as scikit-learn decides), distinct and at most
+    :data:`MAX_NAME_CHARACTERS` long: repeated names could not be matched by name later.
+    """
     columns = getattr(X, "columns", None)
-    if columns is None:
+    return None if columns is None else usable_names(list(columns))
+
+
+def usable_names(names) -> list[str] | None:
+    """``names`` as a list if they are distinct, non-empty strings of a permitted length, else None."""
+    try:
+        return check_feature_names(names, len(names))
+    except LayerNetError:
         return None
-    names = list(columns)
-    return names if names and all(isinstance(name, str) for name in names) else None
 
 
 def label_of(y) -> str | None:
-    """A Series' name when it is a string, else None."""
-    name = getattr(y, "name", None)
-    return name if isinstance(name, str) and name else None
+    """A Series' name when it is a usable string, else None."""
+    return usable_label(getattr(y, "name", None))
+
+
+def usable_label(name) -> str | None:
+    """``name`` if it is a non-empty string of a permitted length, else None."""
+    try:
+        return check_label_name(name) if isinstance(name, str) else None
+    except LayerNetError:
+        return None
 
 
 def match_columns(

@@ -83,3 +83,13 @@ def test_names_are_checked_when_set_and_when_read(tmp_path):
     np.savez(tmp_path / "crafted.npz", **arrays)
     with pytest.raises(ln.ModelFileError, match=r"crafted.npz: feature names must name all 2 feature\(s\)"):
         ln.load(tmp_path / "crafted.npz")
+
+
+def test_names_that_cannot_be_matched_are_not_recorded(xor):
+    pd = pytest.importorskip("pandas")
+    X, y = xor
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    ln.train(net, pd.DataFrame(X, columns=["a", "a"]), pd.Series(y, name="x" * 1001), max_iter=3)
+    assert net.feature_names is None and net.label_name is None  # repeated, too long: by position
+    ln.train(net, pd.DataFrame(X), y, max_iter=3)  # integer column names are no names
+    assert net.feature_names is None

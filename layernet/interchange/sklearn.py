@@ -76,7 +76,6 @@ def from_sklearn(model) -> Network:
     names = getattr(model, "feature_names_in_", None)
     if names is not None and hasattr(net, "feature_names"):
         net.feature_names = [str(name) for name in names]
-    net.training_summary = {"imported_from": f"scikit-learn {type(mlp).__name__}"}
     return net
 
 
