@@ -7,6 +7,7 @@ onnxruntime running the exported graph, for ONNX.
 
 from __future__ import annotations
 
+import json
 import struct
 import warnings
 import zlib
@@ -277,3 +278,13 @@ def test_an_activation_without_an_onnx_operator_is_refused_by_name():
     net = ln.Network([2, 3, 2], hidden=softsign)
     with pytest.raises(ln.LayerNetError, match=r"activation 'softsign_onnx_test' \(layer 1\) has no ONNX equivalent"):
         ln.to_onnx(net)
+
+
+def test_feature_names_travel_to_scikit_learn_and_onnx(rng):
+    net = _network([2, 3, 1], "tanh", "sigmoid", [0, 1], rng)
+    net.feature_names = ["width, in cm", "height"]
+    assert ln.to_sklearn(net).feature_names_in_.tolist() == ["width, in cm", "height"]
+    assert ln.from_sklearn(ln.to_sklearn(net)).feature_names == ["width, in cm", "height"]
+    pytest.importorskip("onnx")
+    properties = {p.key: p.value for p in ln.to_onnx(net).metadata_props}
+    assert json.loads(properties["feature_names"]) == ["width, in cm", "height"]

@@ -11,6 +11,7 @@ skl2onnx's classifiers give them; for any other output layer, ``output``, the ac
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ def to_onnx(net: Network, path: str | Path | None = None, *, dtype=None):
     onnx.ModelProto
         Input ``X``; outputs ``probabilities`` (n_samples, n_classes) and ``label``
         (n_samples,) for a sigmoid or softmax output layer, else ``output`` (n_samples, n_outputs).
+        A network with feature names records them, as a JSON list, in the metadata property
+        ``feature_names``.
 
     Raises
     ------
@@ -136,7 +139,7 @@ def to_onnx(net: Network, path: str | Path | None = None, *, dtype=None):
     )
     names = getattr(net, "feature_names", None)
     if names:
-        helper.set_model_props(model, {"feature_names": ",".join(names)})
+        helper.set_model_props(model, {"feature_names": json.dumps(names)})  # JSON: a name may hold a comma
     onnx.checker.check_model(model, full_check=True)
     if path is not None:
         atomic_write(path, lambda handle: handle.write(model.SerializeToString()))
