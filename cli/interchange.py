@@ -130,6 +130,12 @@ def import_(
             source, sizes, order=order.upper(), variable=variable, hidden=names(hidden), output=output, classes=classes
         )
     elif suffix in _PICKLES:
+        given = {"--layers": layers, "--variable": variable, "--classes": classes}
+        given.update({"--order": order if order != "F" else None, "--hidden": hidden if hidden != "sigmoid" else None})
+        given["--output"] = output if output != "sigmoid" else None
+        ignored = [option for option, value in given.items() if value is not None]
+        if ignored:  # a scikit-learn model carries its own architecture, activations and classes
+            raise ln.LayerNetError(f"{', '.join(ignored)} apply to .mat files; a scikit-learn model brings its own")
         net = ln.from_sklearn(_unpickled(source, trust_pickle))
     else:
         raise ln.LayerNetError(

@@ -99,6 +99,7 @@ def test_a_pickle_is_imported_only_when_trusted(tmp_path, rng):
         (["export", "{model}", "{tmp}/out.txt", "--format", "xls"], "--format must be onnx, mat or csv"),
         (["import", "{model}", "{tmp}/out.npz"], "import reads .mat files and scikit-learn pickles"),
         (["import", "{tmp}/missing.pkl", "{tmp}/out.npz", "--trust-pickle"], "no such file"),
+        (["import", "{tmp}/m.pkl", "{tmp}/out.npz", "--layers", "2,3,2"], "--layers apply to .mat files"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_1(tmp_path, model, args, message):

@@ -130,6 +130,19 @@ def test_v73_octave_text_and_foreign_files_are_refused(tmp_path):
         ln.from_mat(tmp_path / "junk.mat")
     with pytest.raises(ln.ModelFileError, match="no such file"):
         ln.from_mat(tmp_path / "missing.mat")
+    with pytest.raises(ln.ModelFileError, match="is a directory"):
+        ln.from_mat(tmp_path)
+    scipy.io.savemat(tmp_path / "whole.mat", {"Theta1": np.ones((3, 3)), "Theta2": np.ones((2, 4))})
+    (tmp_path / "cut.mat").write_bytes((tmp_path / "whole.mat").read_bytes()[:-20])
+    with pytest.raises(ln.ModelFileError, match="truncated"):
+        ln.from_mat(tmp_path / "cut.mat")
+
+
+def test_a_version_4_file_is_read_too(tmp_path, course):
+    sizes, _, Theta1, Theta2, _, _ = course
+    scipy.io.savemat(tmp_path / "v4.mat", {"Theta1": Theta1, "Theta2": Theta2}, format="4")
+    net = ln.from_mat(tmp_path / "v4.mat")
+    np.testing.assert_array_equal(net.theta, unroll([Theta1, Theta2]))
 
 
 def test_a_compressed_variable_is_inflated_only_up_to_the_bound(tmp_path):
