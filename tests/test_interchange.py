@@ -301,3 +301,25 @@ def test_feature_names_travel_to_scikit_learn_and_onnx(rng):
     pytest.importorskip("onnx")
     properties = {p.key: p.value for p in ln.to_onnx(net).metadata_props}
     assert json.loads(properties["feature_names"]) == ["width, in cm", "height"]
+
+
+def test_only_numeric_variables_of_a_bounded_declared_size_are_read(tmp_path):
+    # A cell array declaring 2^40 cells: scipy would allocate them all before reading any.
+    def element(mdtype, payload):
+        return struct.pack("<II", mdtype, len(payload)) + payload + bytes(-len(payload) % 8)
+
+    def matrix(name, klass, dims, data=b""):
+        header = element(6, struct.pack("<II", klass, 0)) + element(5, struct.pack("<ii", *dims)) + element(1, name)
+        return element(14, header + data)
+
+    cells = matrix(b"junk", 1, (1 << 20, 1 << 20))  # class 1: a cell array
+    theta1 = matrix(b"Theta1", 6, (1, 2), element(9, np.array([0.5, 2.0]).tobytes()))
+    theta2 = matrix(b"Theta2", 6, (1, 2), element(9, np.array([-1.0, 3.0]).tobytes()))
+    header = b"MATLAB 5.0 MAT-file".ljust(116) + bytes(8) + b"\x00\x01IM"
+    (tmp_path / "cells.mat").write_bytes(header + cells + theta1 + theta2)
+    net = ln.from_mat(tmp_path / "cells.mat")
+    assert net.sizes == [1, 1, 1] and net.theta.tolist() == [0.5, 2.0, -1.0, 3.0]
+    huge = matrix(b"Theta1", 6, (1 << 20, 1 << 20), element(9, bytes(16)))
+    (tmp_path / "huge.mat").write_bytes(header + huge)
+    with pytest.raises(ln.ModelFileError, match=r"declares a \(1048576, 1048576\) matrix"):
+        ln.from_mat(tmp_path / "huge.mat")
