@@ -11,8 +11,8 @@ megabytes could make it decompress gigabytes before its shape is checked. :func:
 inflates every compressed variable itself, in chunks, stopping at ``max_bytes`` (a
 ``decompressobj`` bound scipy does not offer), and lets scipy parse the uncompressed copy, whose
 size is then known; of that copy it reads only numeric matrices whose declared shapes fit (a
-cell array is allocated at its declared size before it is read). MATLAB v7.3 files are HDF5, which scipy does not read: they are refused with
-the command that saves a v7 file instead.
+cell array is allocated at its declared size before it is read). MATLAB v7.3 files are HDF5,
+which scipy does not read: they are refused with the command that saves a v7 file instead.
 """
 
 from __future__ import annotations
