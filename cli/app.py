@@ -1,10 +1,10 @@
 """The Typer application behind the ``layernet`` command: the app, the error wrapper, the commands.
 
 Each command lives in its own module (``train``, ``evaluate`` and ``predict``, ``gradcheck``,
-``study``, ``init`` and ``show`` in ``models``) and is registered here. Errors a user can fix are
-one red line and exit code 1; Typer's usage errors exit with 2; Ctrl-C exits with 130, and
-SIGTERM with 143, after reporting (and saving, when asked) what training reached (see
-``interrupts``).
+``study``, ``init`` and ``show`` in ``models``, ``export`` and ``import`` in ``interchange``) and
+is registered here. Errors a user can fix are one red line and exit code 1; Typer's usage errors
+exit with 2; Ctrl-C exits with 130, and SIGTERM with 143, after reporting (and saving, when
+asked) what training reached (see ``interrupts``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import typer
 
 import layernet as ln
 
-from . import evaluate, gradcheck, interrupts, models, study, train
+from . import evaluate, gradcheck, interchange, interrupts, models, study, train
 from .common import EXIT_ERROR, EXIT_INTERRUPTED, ConfigCommand
 from .render import error
 
@@ -68,6 +68,8 @@ app.command()(_friendly(evaluate.predict))
 app.command(cls=ConfigCommand)(_friendly(gradcheck.gradcheck))
 app.command()(_friendly(models.show))
 app.command(cls=ConfigCommand)(_friendly(study.study))
+app.command()(_friendly(interchange.export))
+app.command(name="import")(_friendly(interchange.import_))
 
 
 def main() -> None:

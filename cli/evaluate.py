@@ -17,11 +17,12 @@ from .common import output_path, writable
 from .render import confusion_table, display, say
 
 
-def _evaluation_data(model: ln.Network, data: Path | None, label: str):
+def _evaluation_data(model: ln.Network, data: Path | None, label: str | None):
     """Features and labels to evaluate on: a CSV, a configuration, or the model's own run."""
     if data is not None and data.suffix.lower() == ".csv":
-        dataset = ln.datasets.read_csv(data, label=int(label) if label.lstrip("-").isdigit() else label)
-        return dataset.X, dataset.y, str(data)
+        column = _label_column(model) if label is None else int(label) if label.lstrip("-").isdigit() else label
+        dataset = ln.datasets.read_csv(data, label=column, feature_names=model.feature_names)
+        return dataset.X, dataset.y, f"{data} (labels: column {dataset.label_name!r})"
     if data is not None:
         cfg = ln.RunConfig.from_toml(data)
     else:
@@ -32,13 +33,30 @@ def _evaluation_data(model: ln.Network, data: Path | None, label: str):
     return split.X_train, split.y_train, f"{split.dataset.name} ({len(split.y_train)} samples, the training data)"
 
 
+def _label_column(model: ln.Network):
+    """The label column the model was trained with: its name, else a CSV run's configured one, else the last."""
+    if model.label_name is not None:
+        return model.label_name
+    recorded = model.training_summary.get("config") if isinstance(model.training_summary, dict) else None
+    data = recorded.get("data") if isinstance(recorded, dict) else None
+    if isinstance(data, dict) and data.get("source") == "csv" and isinstance(data.get("label"), (int, str)):
+        return data["label"]
+    return -1
+
+
 def evaluate(
     model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
     data: Annotated[
         Optional[Path],
         typer.Argument(help="A config (.toml) or a CSV; default: the data the model was trained on."),
     ] = None,
-    label: Annotated[str, typer.Option("--label", help="CSV label column, by name or index.")] = "-1",
+    label: Annotated[
+        Optional[str],
+        typer.Option(
+            "--label",
+            help="CSV label column, by name or index; default: the one the model was trained with, else the last.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one)."""
@@ -55,7 +73,13 @@ def evaluate(
 
 def predict(
     model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
-    features: Annotated[Path, typer.Argument(help="A CSV of feature columns, with or without a header.")],
+    features: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV of feature columns. With a header, columns are matched to the model's feature names "
+            "(any order; its label column is left out); without one, taken by position."
+        ),
+    ],
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the CSV here, not stdout.")
     ] = None,
@@ -64,7 +88,11 @@ def predict(
     """Predict one label per row of FEATURES.csv."""
     net = ln.load(model)
     writable(output, "--output")
-    X, _ = ln.datasets.read_features_csv(features, n_features=net.n_features)
+    X, dropped = ln.datasets.read_features(
+        features, net.n_features, feature_names=net.feature_names, label_name=net.label_name
+    )
+    if dropped is not None:
+        say(f"{features}: left out the label column {dropped!r}", stderr=True)
     labels = net.predict(X)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -148,6 +148,10 @@ def model_table(path, net, metadata: dict) -> Table:
         ("classes", classes),
         ("feature scaling", "standardized (saved with the model)" if net.scaler is not None else "none"),
     ]
+    if net.feature_names is not None:
+        rows.append(("features", _names(net.feature_names)))
+    if net.label_name is not None:
+        rows.append(("label column", net.label_name))
     training = metadata.get("training") or {}
     if training:
         rows.append(("trained with", f"{training.get('method', '?')}, lambda = {training.get('lambda', '?')}"))
@@ -174,6 +178,11 @@ def model_table(path, net, metadata: dict) -> Table:
     for name, value in rows:
         table.add_row(name, literal(value))
     return table
+
+
+def _names(names: list[str], shown: int = 20) -> str:
+    text = ", ".join(names[:shown])
+    return text if len(names) <= shown else f"{text}, ... ({len(names)} in all)"
 
 
 def _number(value) -> str:

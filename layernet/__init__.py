@@ -40,6 +40,11 @@ _EXPORTS = {
     "check_nn_gradients": "gradcheck",
     "debug_problem": "gradcheck",
     "gradient_check": "gradcheck",
+    "from_mat": "interchange",
+    "from_sklearn": "interchange",
+    "to_mat": "interchange",
+    "to_onnx": "interchange",
+    "to_sklearn": "interchange",
     "Layer": "layers",
     "Network": "network",
     "METHODS": "optimize",
@@ -64,8 +69,8 @@ _EXPORTS = {
 # Submodules reachable as attributes (ln.study.run(...), ln.plotting....) without an import.
 _SUBMODULES = {
     "activations", "config", "datasets", "errors", "estimator", "evaluation", "gradcheck", "kernels", "labels",
-    "layers", "losses", "network", "optimize", "options", "packing", "persistence", "plotting", "preprocessing",
-    "runner", "study", "study_defaults", "threads", "training", "validation",
+    "interchange", "layers", "losses", "network", "optimize", "options", "packing", "persistence", "plotting",
+    "preprocessing", "runner", "study", "study_defaults", "threads", "training", "validation",
 }  # fmt: skip
 
 __all__ = [
@@ -83,6 +88,8 @@ __all__ = [
     "get_activation",
     "gradient_check",
     "GradientCheck",
+    "from_mat",
+    "from_sklearn",
     "IterationInfo",
     "Layer",
     "LayerNetClassifier",
@@ -106,6 +113,9 @@ __all__ = [
     "save_figure",
     "Scaler",
     "study",
+    "to_mat",
+    "to_onnx",
+    "to_sklearn",
     "train",
     "TrainingConfig",
     "TrainOptions",
@@ -136,6 +146,7 @@ if _typing.TYPE_CHECKING:  # for type checkers and IDEs: the same names, importe
     from .estimator import LayerNetClassifier
     from .evaluation import Evaluation, evaluate
     from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
+    from .interchange import from_mat, from_sklearn, to_mat, to_onnx, to_sklearn
     from .layers import Layer
     from .network import Network
     from .optimize import METHODS, IterationInfo

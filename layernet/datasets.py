@@ -20,8 +20,9 @@ import numpy as np
 
 from ._checks import check_regular_file
 from .errors import DataError
+from .features import match_columns
 
-__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features_csv", "split"]
+__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features", "read_features_csv", "split"]
 
 #: Data sources a run configuration can name.
 SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "csv")
@@ -36,6 +37,8 @@ class Dataset:
     name: str
     feature_names: list[str] = field(default_factory=list)
     label_name: str = "label"
+    #: Whether the names came from the data (a CSV header), not made up ("column 0", ...).
+    named: bool = False
 
     @property
     def n_samples(self) -> int:
@@ -200,7 +203,7 @@ def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):
         return train_test_split(dataset.X, dataset.y, test_size=test_size, random_state=rng)
 
 
-def read_csv(path: str | Path, label=-1) -> Dataset:
+def read_csv(path: str | Path, label=-1, *, feature_names=None) -> Dataset:
     """Read numeric features and a label column from a CSV file, with or without a header.
 
     Parameters
@@ -208,6 +211,10 @@ def read_csv(path: str | Path, label=-1) -> Dataset:
     path : str or Path
     label : int or str, default -1 (the last column)
         The label column, by index or by header name. Labels may be numbers or text.
+    feature_names : list of str, optional
+        A model's features (:attr:`Network.feature_names`): a file with a header must have
+        exactly these feature columns, in any order, and they are returned in this order. A
+        headerless file is read by position.
 
     Raises
     ------
@@ -231,13 +238,17 @@ def read_csv(path: str | Path, label=-1) -> Dataset:
     if n_columns < 2:
         raise DataError(f"{path}: needs at least one feature column and a label column, found {n_columns} column(s)")
     feature_columns = [i for i in range(n_columns) if i != index]
+    if feature_names is not None and header is not None:
+        found = [names[i] for i in feature_columns]
+        order, _ = match_columns(found, feature_names, source=str(path))
+        feature_columns = [feature_columns[i] for i in order]
     X = _parse_numeric(path, rows, feature_columns, names)
     raw = [row[index].strip() for row in rows]
     for number, value in enumerate(raw):
         if value == "":
             raise DataError(f"{path}: row {rows.lines[number]}, column {names[index]!r}: the label is missing")
     y = _labels_from_text(path, raw, rows.lines)
-    return Dataset(X, y, Path(path).name, [names[i] for i in feature_columns], names[index])
+    return Dataset(X, y, Path(path).name, [names[i] for i in feature_columns], names[index], header is not None)
 
 
 def read_features_csv(path: str | Path, n_features: int | None = None) -> tuple[np.ndarray, list[str]]:
@@ -248,6 +259,43 @@ def read_features_csv(path: str | Path, n_features: int | None = None) -> tuple[
         raise DataError(f"{path}: has {n_columns} column(s) but the model expects {n_features} feature(s)")
     names = header if header is not None else [f"column {i}" for i in range(n_columns)]
     return _parse_numeric(path, rows, list(range(n_columns)), names), names
+
+
+def read_features(
+    path: str | Path, n_features: int, *, feature_names=None, label_name=None
+) -> tuple[np.ndarray, str | None]:
+    """Read a CSV of features to predict from, matched to a model's features.
+
+    With ``feature_names`` (the model's) and a header, columns are taken by name in the
+    model's order, and a column named ``label_name`` is dropped; other names are refused. A
+    headerless file (or a model without names) is read by position and must have
+    ``n_features`` columns.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    dropped : str or None
+        The label column that was dropped.
+
+    Raises
+    ------
+    DataError
+        Columns that do not match (named), a wrong width, a cell that is not a number.
+    """
+    header, rows = _read_rows(path)
+    n_columns = len(rows[0])
+    dropped = None
+    if header is not None and feature_names is not None:
+        columns, dropped = match_columns(header, feature_names, label_name, source=str(path))
+    elif header is not None and label_name is not None and label_name in header and n_columns == n_features + 1:
+        dropped = label_name
+        columns = [i for i, name in enumerate(header) if name != label_name]
+    else:
+        if n_columns != n_features:
+            raise DataError(f"{path}: has {n_columns} column(s) but the model expects {n_features} feature(s)")
+        columns = list(range(n_columns))
+    names = header if header is not None else [f"column {i}" for i in range(n_columns)]
+    return _parse_numeric(path, rows, columns, names), dropped
 
 
 #: Parsed into Python strings, a CSV takes about this many times its size in memory.

@@ -298,6 +298,8 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
             )
         before = self.n_iter_ if warm else 0
         self.classes_ = net.classes_
+        if hasattr(self, "feature_names_in_"):  # set by validate_data from a DataFrame's columns
+            net.feature_names = [str(name) for name in self.feature_names_in_]
         self.network_ = net
         self.n_iter_ = before + result.iterations
         self.loss_ = result.cost

@@ -19,6 +19,7 @@ from ._checks import check_int
 from ._engine import Engine, Workspace
 from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
+from .features import check_feature_names, check_label_name
 from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
 from .losses import loss_for
@@ -83,6 +84,11 @@ class Network:
     scaler : Scaler or None
         Feature standardization applied to every ``X`` this network is given (training,
         cost, prediction), so it always takes raw features. None: features are used as given.
+    feature_names : list of str or None
+        The features' names in column order, when it was trained on named ones (a CSV header,
+        DataFrame columns; see :mod:`layernet.features`). None: features are known by position.
+    label_name : str or None
+        The name of the label column it was trained on, when it had one.
 
     Examples
     --------
@@ -129,6 +135,8 @@ class Network:
             layer.theta = view
         self.classes_: np.ndarray | None = None
         self._scaler: Scaler | None = None
+        self._feature_names: list[str] | None = None
+        self._label_name: str | None = None
         self.initialized = False
         #: Filled by :func:`layernet.train` with how the network was trained.
         self.training_summary: dict = {}
@@ -180,6 +188,24 @@ class Network:
                     f"the scaler is for {value.n_features} features but the network takes {self.n_features}"
                 )
         self._scaler = value
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        """The features' names in column order, or None when they are known by position only."""
+        return self._feature_names
+
+    @feature_names.setter
+    def feature_names(self, names) -> None:
+        self._feature_names = check_feature_names(names, self.n_features)
+
+    @property
+    def label_name(self) -> str | None:
+        """The label column's name in the data the network was trained on, or None."""
+        return self._label_name
+
+    @label_name.setter
+    def label_name(self, name) -> None:
+        self._label_name = check_label_name(name)
 
     @property
     def theta(self) -> np.ndarray:
@@ -441,6 +467,7 @@ class Network:
         twin.classes_ = None if self.classes_ is None else self.classes_.copy()
         twin.scaler = None if self.scaler is None else Scaler(self.scaler.mean.copy(), self.scaler.scale.copy())
         twin.training_summary = dict(self.training_summary)
+        twin.feature_names, twin.label_name = self.feature_names, self.label_name
         return twin
 
     def __copy__(self) -> Network:
@@ -458,6 +485,7 @@ class Network:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state = {"_feature_names": None, "_label_name": None, **state}  # pickled before names were kept
         self.__dict__.update(state)
         for layer, view in zip(self.layers, self.packer.unpack(self._theta)):
             layer.theta = view

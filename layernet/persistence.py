@@ -28,6 +28,7 @@ from ._checks import check_regular_file
 from ._version import __version__
 from .activations import _REGISTRY, get_activation
 from .errors import LayerNetError, ModelFileError
+from .features import check_feature_names, check_label_name
 from .network import Network
 from .preprocessing import Scaler
 from .writing import atomic_write
@@ -68,6 +69,8 @@ def save(net: Network, path: str | Path) -> Path:
         "scaler": net.scaler is not None,
         "training": json_safe(net.training_summary),
     }
+    if net.feature_names is not None or net.label_name is not None:
+        metadata["features"] = {"names": net.feature_names, "label": net.label_name}
     arrays = {"theta": net.theta, "metadata": np.array(json.dumps(metadata))}
     if net.scaler is not None:
         arrays["scaler_mean"] = net.scaler.mean
@@ -115,7 +118,21 @@ def load(path: str | Path) -> Network:
             except LayerNetError as error:
                 raise ModelFileError(f"{archive.path}: its feature scaling is invalid: {error}") from None
         net.training_summary = dict(metadata.get("training") or {})
+        _set_names(net, metadata.get("features"), archive.path)
     return net
+
+
+def _set_names(net: Network, features, path) -> None:
+    """The recorded feature and label names, checked (the metadata's size is already bounded)."""
+    if features is None:
+        return
+    if not isinstance(features, dict):
+        raise ModelFileError(f"{path}: its feature names are malformed (a {type(features).__name__}, not a table)")
+    try:
+        net.feature_names = check_feature_names(features.get("names"), net.n_features, error=ModelFileError)
+        net.label_name = check_label_name(features.get("label"), error=ModelFileError)
+    except ModelFileError as error:
+        raise ModelFileError(f"{path}: {error}") from None
 
 
 #: The metadata JSON is a few kilobytes; a member claiming more than this many characters is refused.

@@ -9,6 +9,7 @@ import numpy as np
 from .config import RunConfig
 from .datasets import Dataset, load, split
 from .errors import ConfigError, LayerNetError
+from .features import usable_label, usable_names
 from .network import Network
 from .preprocessing import Scaler
 from .threads import available_memory
@@ -234,6 +235,9 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
     }
     for key in ("train_accuracy", "test_accuracy", "seed", "data"):
         network.training_summary[key] = metrics[key]
+    if data.dataset.named:  # a CSV header: predictions and evaluations match columns by these names
+        network.feature_names = usable_names(data.dataset.feature_names)  # None if they repeat
+        network.label_name = usable_label(data.dataset.label_name)
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
     return Run(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import DataError, LayerNetError
+from .features import label_of, names_of
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import IterationInfo, OptimizeOutcome, minimize
@@ -173,6 +174,7 @@ def train(
     options = TrainOptions.coerce(options, settings)
     if not isinstance(net, Network):
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
+    names, label_name = names_of(X), label_of(y)  # a DataFrame's columns, a Series' name
     X = check_features(X, net.n_features, dtype=net.dtype)
     y = check_labels(y, len(X))
     if callback is not None and not callable(callback):
@@ -237,6 +239,7 @@ def train(
                 f"{outcome.message}; no finite parameters were reached, so the network keeps its starting ones"
             )
     net.classes_ = classes
+    net.feature_names, net.label_name = names, label_name
     if outcome.status == "converged":
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
