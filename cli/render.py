@@ -70,6 +70,9 @@ def summary_table(metrics: dict) -> Table:
     ]
     if metrics["test_accuracy"] is not None:
         rows.append(("test accuracy", percent(metrics["test_accuracy"])))
+    named = [str(c) for c in metrics.get("classes") or () if isinstance(c, str)]
+    if named:  # class names (iris' species); plain 0, 1, ... say nothing the accuracy does not
+        rows.insert(3, ("classes", ", ".join(named)))
     status_style = "green" if metrics["converged"] else "yellow"
     rows += [
         ("iterations", str(metrics["iterations"])),

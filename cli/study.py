@@ -12,7 +12,16 @@ import layernet as ln
 import layernet.study_defaults as study_defaults
 
 from . import interrupts
-from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
+from .common import (
+    ConfigArgument,
+    DataOption,
+    LabelOption,
+    SetOption,
+    float_list,
+    int_list,
+    load_run_config,
+    parse_sets,
+)
 from .interrupts import interrupted_exit_code
 from .render import StudyProgressBar, display, error, refit_line, say, study_table
 from .train import cap_threads
@@ -33,6 +42,8 @@ _LAMBDAS = _listed(study_defaults.DEFAULT_LAMBDAS, "{:g}")
 def study(
     config: ConfigArgument = None,
     sets: SetOption = None,
+    data: DataOption = None,
+    label: LabelOption = None,
     depths: Annotated[str, typer.Option("--depths", help="Numbers of hidden layers to try.")] = _DEPTHS,
     widths: Annotated[str, typer.Option("--widths", help="Units per hidden layer to try.")] = _WIDTHS,
     lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
@@ -67,7 +78,7 @@ def study(
 
     Every finished fit is appended to OUT/results.csv; run the same command again to resume.
     """
-    cfg = cap_threads(load_config(config, parse_sets(sets)), quiet)
+    cfg = cap_threads(load_run_config(config, parse_sets(sets), data, label), quiet)
     grid = {
         "depths": int_list(depths, "--depths"),
         "widths": int_list(widths, "--widths"),

@@ -14,13 +14,16 @@ import layernet as ln
 from .common import (
     EXIT_ERROR,
     ConfigArgument,
+    DataOption,
+    LabelOption,
     SetOption,
     aliased,
     int_list,
-    load_config,
+    load_run_config,
     names,
     output_path,
     parse_sets,
+    refuse_unused,
     save_plot,
     writable,
 )
@@ -63,6 +66,8 @@ def train(
     ctx: typer.Context,
     config: ConfigArgument = None,
     sets: SetOption = None,
+    data: DataOption = None,
+    label: LabelOption = None,
     layers: Annotated[
         Optional[str], typer.Option("--layers", callback=_layers, help="Layer sizes, e.g. 2,5,5,2.")
     ] = None,
@@ -95,12 +100,19 @@ def train(
     save: Annotated[
         Optional[Path], typer.Option("--save", parser=output_path, help="Save the trained model (.npz).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print only a JSON summary on stdout (no progress, no notes).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing (exit code only).")] = False,
 ) -> None:
     """Train the network described in CONFIG (the reference 2-3-2 moons network if omitted)."""
+    if as_json and quiet:
+        raise typer.BadParameter("--json prints only the JSON summary and --quiet prints nothing; give one")
     # The short options reach the run through ctx.params and ALIASES, like --set.
-    cfg = cap_threads(load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)]), quiet)
+    overrides = [*aliased(ctx, ALIASES), *parse_sets(sets)]
+    cfg = load_run_config(config, overrides, data, label)
+    refuse_unused(cfg, overrides)
+    cfg = cap_threads(cfg, quiet or as_json)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
     if plot is not None and cfg.network.layers[0] != 2:
