@@ -176,37 +176,96 @@ def _number(value) -> str:
 
 
 class TrainingProgress:
-    """A rich progress bar fed by the library's per-iteration callback; silent when disabled."""
+    """The live training display on stderr, fed by the library's per-iteration callback.
 
-    def __init__(self, enabled: bool, total: int | None) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    One line: iteration, cost and its change over the last iteration, the largest gradient
+    component against ``tol`` (the test that ends a converged run) with a bar on a log scale
+    from the first iteration's value to ``tol`` -- full when training converges --,
+    evaluations, elapsed time, and validation accuracy with the best iteration when the
+    callback's info carries them. ``max_iter`` is no progress measure: CG usually converges
+    long before its default of 200 x parameters. Built on rich's ``Progress`` (its columns,
+    ``disable=``, ``transient``); disabled, it draws nothing.
+    """
 
-        self.enabled = enabled
+    #: The bar's resolution: log-distance to ``tol`` in thousandths.
+    STEPS = 1000
+
+    def __init__(self, enabled: bool, tol: float) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.tol = tol
+        self.first = None  # the first iteration's max |grad|, the bar's empty end
+        self.previous = None
         self.progress = Progress(
-            TextColumn("training"),
-            BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("[bold]training[/] iteration {task.fields[iteration]:>5}"),
             TextColumn("cost {task.fields[cost]}"),
+            TextColumn("Δ {task.fields[change]}"),
+            BarColumn(bar_width=24),
+            TextColumn("max|grad| {task.fields[grad]} → tol {task.fields[tol]}"),
+            TextColumn("{task.fields[evaluations]} evaluations"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[validation]}"),
             console=console(stderr=True),
             transient=True,
+            disable=not enabled,
         )
-        self.total = total
-        self.task = None
+        self.task = self.progress.add_task(
+            "train",
+            total=self.STEPS,
+            iteration=0,
+            cost="…",
+            change="…",
+            grad="…",
+            tol=f"{tol:.0e}",
+            evaluations=0,
+            validation="",
+        )
 
     def __enter__(self) -> TrainingProgress:
-        if self.enabled:
-            self.progress.start()
-            self.task = self.progress.add_task("train", total=self.total, cost="—")
+        self.progress.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.progress.stop()
+        self.progress.stop()
+
+    def fraction(self, grad_max: float) -> float:
+        """How far ``grad_max`` has come from the first iteration's value to ``tol``, on a log scale (0..1)."""
+        if not math.isfinite(grad_max) or self.first is None:
+            return 0.0
+        if grad_max <= self.tol:
+            return 1.0
+        if self.first <= self.tol or grad_max >= self.first:
+            return 0.0
+        return math.log(self.first / grad_max) / math.log(self.first / self.tol)
 
     def __call__(self, info) -> None:
-        if self.task is not None:
-            self.progress.update(self.task, completed=info.iteration, total=info.max_iter, cost=f"{info.cost:.6f}")
+        grad = getattr(info, "grad_max", math.nan)
+        if not math.isfinite(grad):  # a library without grad_max: the 2-norm bounds it from above
+            grad = info.grad_norm
+        if self.first is None:
+            self.first = grad
+        change = "…" if self.previous is None else f"{info.cost - self.previous:+.1e}"
+        self.previous = info.cost
+        self.progress.update(
+            self.task,
+            completed=round(self.STEPS * self.fraction(grad)),
+            iteration=info.iteration,
+            cost=_number(info.cost),
+            change=change,
+            grad=f"{grad:.1e}",
+            evaluations=info.evaluations,
+            validation=validation_text(info),
+        )
+
+
+def validation_text(info) -> str:
+    """``validation 95.0 % (best: iteration 120)`` when the info carries validation, else nothing."""
+    accuracy = getattr(info, "validation_accuracy", None)
+    best = getattr(info, "best_iteration", None)
+    if accuracy is None:
+        return ""
+    text = f"validation {percent(accuracy)}"
+    return text if best is None else f"{text} (best: iteration {best})"
 
 
 # -- layernet study -------------------------------------------------------------------------------

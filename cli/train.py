@@ -101,7 +101,7 @@ def train(
         Optional[Path], typer.Option("--save", parser=output_path, help="Save the trained model (.npz).")
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print only a JSON summary on stdout (no progress, no notes).")
+        bool, typer.Option("--json", help="Print only a JSON summary on stdout (the progress stays on stderr).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing (exit code only).")] = False,
 ) -> None:
@@ -120,8 +120,10 @@ def train(
             f"--plot draws a decision boundary over two features; this network takes {cfg.network.layers[0]}"
         )
 
-    show_progress = not quiet and sys.stdout.isatty()
-    with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
+    # The display goes to stderr, so it is drawn when stderr is a terminal, whatever stdout is.
+    show_progress = not quiet and sys.stderr.isatty()
+    tol = cfg.training.tol if cfg.training.tol is not None else ln.optimize.DEFAULT_TOL
+    with TrainingProgress(show_progress, tol) as progress:
         run = ln.run(cfg, callback=progress)
 
     # A diverged run keeps its starting parameters: nothing worth saving or drawing. Otherwise
