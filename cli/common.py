@@ -57,6 +57,16 @@ LabelOption = Annotated[
     typer.Option("--label", help="The CSV's label column, by header name or index (default: the last column)."),
 ]
 
+ImportOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--import",
+        metavar="MODULE",
+        help="Import this module first (repeatable), e.g. mypackage.activations: the activations it registers "
+        "can then be named. Packages can also register theirs under the entry-point group layernet.activations.",
+    ),
+]
+
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)?")
 _DOTTED_OPTION = re.compile(r"--([A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)(=.*)?", re.S)
 
@@ -137,6 +147,17 @@ def _shown(value) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(map(_shown, value))
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def import_activations(modules: list[str] | None) -> None:
+    """Import the ``--import`` modules (their ``register_activation`` calls run); errors name the option."""
+    from layernet.plugins import import_modules
+
+    for module in modules or []:
+        try:
+            import_modules([module])
+        except ln.LayerNetError as failure:
+            raise ln.LayerNetError(f"--import {module}: {failure}") from None
 
 
 def data_overrides(data: str | None, label: str | None) -> list[Override]:

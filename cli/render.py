@@ -131,20 +131,35 @@ def _checked(value: float, limit: float, tolerance: float, always: bool = False)
     return literal(f"{value:.3e} {verdict}{bound}", style)
 
 
-def model_table(path, net, metadata: dict) -> Table:
-    """What a saved model is and how it was trained."""
+def model_table(path, net, metadata: dict, missing=()) -> Table:
+    """What a saved model is and how it was trained; from its metadata alone when ``net`` is None.
+
+    ``missing`` names activations that are not registered here (marked in the table).
+    """
     from rich.table import Table
 
     table = Table(title=literal(path), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
+    if net is not None:
+        classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
+        sizes, activations, n_params = net.sizes, net.activations, net.n_params
+        scaled = net.scaler is not None
+    else:
+        layers = metadata["network"]["layers"]
+        sizes = [layers[0].get("n_in", "?"), *(layer.get("n_out", "?") for layer in layers)]
+        activations = [str(layer.get("activation", "?")) for layer in layers]
+        n_params = metadata.get("n_params", "?")
+        values = (metadata.get("classes") or {}).get("values") if isinstance(metadata.get("classes"), dict) else None
+        classes = "—" if not isinstance(values, list) else ", ".join(map(str, values))
+        scaled = bool(metadata.get("scaler"))
+    shown = [f"{name} (not registered here)" if name in missing else name for name in activations]
     rows = [
-        ("architecture", "-".join(map(str, net.sizes))),
-        ("activations", ", ".join(net.activations)),
-        ("parameters", str(net.n_params)),
+        ("architecture", "-".join(map(str, sizes))),
+        ("activations", ", ".join(shown)),
+        ("parameters", str(n_params)),
         ("classes", classes),
-        ("feature scaling", "standardized (saved with the model)" if net.scaler is not None else "none"),
+        ("feature scaling", "standardized (saved with the model)" if scaled else "none"),
     ]
     training = metadata.get("training") or {}
     if training:

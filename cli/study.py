@@ -15,9 +15,11 @@ from . import interrupts
 from .common import (
     ConfigArgument,
     DataOption,
+    ImportOption,
     LabelOption,
     SetOption,
     float_list,
+    import_activations,
     int_list,
     load_run_config,
     parse_sets,
@@ -44,6 +46,7 @@ def study(
     sets: SetOption = None,
     data: DataOption = None,
     label: LabelOption = None,
+    imports: ImportOption = None,
     depths: Annotated[str, typer.Option("--depths", help="Numbers of hidden layers to try.")] = _DEPTHS,
     widths: Annotated[str, typer.Option("--widths", help="Units per hidden layer to try.")] = _WIDTHS,
     lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
@@ -78,6 +81,7 @@ def study(
 
     Every finished fit is appended to OUT/results.csv; run the same command again to resume.
     """
+    import_activations(imports)
     cfg = cap_threads(load_run_config(config, parse_sets(sets), data, label), quiet)
     grid = {
         "depths": int_list(depths, "--depths"),

@@ -15,9 +15,11 @@ from .common import (
     EXIT_ERROR,
     ConfigArgument,
     DataOption,
+    ImportOption,
     LabelOption,
     SetOption,
     aliased,
+    import_activations,
     int_list,
     load_run_config,
     names,
@@ -68,6 +70,7 @@ def train(
     sets: SetOption = None,
     data: DataOption = None,
     label: LabelOption = None,
+    imports: ImportOption = None,
     layers: Annotated[
         Optional[str], typer.Option("--layers", callback=_layers, help="Layer sizes, e.g. 2,5,5,2.")
     ] = None,
@@ -106,6 +109,7 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing (exit code only).")] = False,
 ) -> None:
     """Train the network described in CONFIG (the reference 2-3-2 moons network if omitted)."""
+    import_activations(imports)
     if as_json and quiet:
         raise typer.BadParameter("--json prints only the JSON summary and --quiet prints nothing; give one")
     # The short options reach the run through ctx.params and ALIASES, like --set.

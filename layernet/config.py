@@ -43,14 +43,17 @@ def _hidden_activation(value, name, error=ConfigError):
     if not isinstance(value, str):
         raise error(f"{name} must be an activation name, got {value!r}")
     # Only what is valid here is listed: softmax is registered, but belongs on the output layer.
-    hidden = ", ".join(hidden_activations())
     try:
         activation = get_activation(value)
     except LayerNetError:
-        raise error(f"{name}: unknown activation {value!r}; hidden activations: {hidden}") from None
+        raise error(f"{name}: unknown activation {value!r}; hidden activations: {_listed_hidden()}") from None
     if activation.output_only:
-        raise error(f"{name}: {value!r} belongs on the output layer only; hidden activations: {hidden}")
+        raise error(f"{name}: {value!r} belongs on the output layer only; hidden activations: {_listed_hidden()}")
     return value
+
+
+def _listed_hidden() -> str:
+    return ", ".join(hidden_activations())
 
 
 def hidden_activations() -> list[str]:
