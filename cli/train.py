@@ -64,6 +64,14 @@ def cap_threads(cfg: ln.RunConfig, quiet: bool = False) -> ln.RunConfig:
     return cfg.override({"training.threads": cores})
 
 
+def boundary(run: ln.Run):
+    """The run's decision boundary: training points filled, test points hollow, axes named after the features."""
+    names = run.data.feature_names if len(run.data.feature_names) == 2 else None
+    return ln.plot_decision_boundary(
+        run.network, run.X_train, run.y_train, X_test=run.X_test, y_test=run.y_test, feature_names=names
+    )
+
+
 def train(
     ctx: typer.Context,
     config: ConfigArgument = None,
@@ -139,7 +147,7 @@ def train(
         (
             plot,
             "decision boundary",
-            lambda: save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot),
+            lambda: save_plot(lambda: boundary(run), plot),
         ),
         (
             cost_plot if run.result.iterations else None,
