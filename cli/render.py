@@ -193,47 +193,39 @@ def _number(value) -> str:
 class TrainingProgress:
     """The live training display on stderr, fed by the library's per-iteration callback.
 
-    One line: iteration, cost and its change over the last iteration, the largest gradient
-    component against ``tol`` (the test that ends a converged run) with a bar on a log scale
-    from the first iteration's value to ``tol`` -- full when training converges --,
-    evaluations, elapsed time, and validation accuracy with the best iteration when the
-    callback's info carries them. ``max_iter`` is no progress measure: CG usually converges
-    long before its default of 200 x parameters. Built on rich's ``Progress`` (its columns,
-    ``disable=``, ``transient``); disabled, it draws nothing.
+    Two lines, so that everything fits an 80-column terminal::
+
+        training  iteration 412   cost 0.135012 (Δ -2.1e-06)   1046 evaluations   0:00:01
+        max|grad| 3.2e-04 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╺━━━━━━━━━━━━━━━━ tol 1e-05
+
+    The first line: iteration, cost and its change over the last iteration, evaluations,
+    elapsed time, then validation accuracy and the best iteration when the callback's info
+    carries them. The second: the largest gradient component -- the value the ``tol`` test
+    compares, the real distance to "converged" -- with a bar on a log scale from the first
+    iteration's value to ``tol``, full when training converges. (``max_iter`` is no measure
+    of progress: CG usually converges long before its default of 200 x parameters.) Built on
+    rich's ``Progress`` (a column of its own, ``disable=``, ``transient``); disabled, it
+    draws nothing.
     """
 
     #: The bar's resolution: log-distance to ``tol`` in thousandths.
     STEPS = 1000
 
     def __init__(self, enabled: bool, tol: float) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress
 
         self.tol = tol
         self.first = None  # the first iteration's max |grad|, the bar's empty end
         self.previous = None
         self.progress = Progress(
-            TextColumn("[bold]training[/] iteration {task.fields[iteration]:>5}"),
-            TextColumn("cost {task.fields[cost]}"),
-            TextColumn("Δ {task.fields[change]}"),
-            BarColumn(bar_width=24),
-            TextColumn("max|grad| {task.fields[grad]} → tol {task.fields[tol]}"),
-            TextColumn("{task.fields[evaluations]} evaluations"),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[validation]}"),
+            _training_column(),
             console=console(stderr=True),
             transient=True,
             disable=not enabled,
         )
         self.task = self.progress.add_task(
-            "train",
-            total=self.STEPS,
-            iteration=0,
-            cost="…",
-            change="…",
-            grad="…",
-            tol=f"{tol:.0e}",
-            evaluations=0,
-            validation="",
+            "train", total=self.STEPS, iteration=None, cost="…", change="…", grad="…", tol=f"{tol:.0e}",
+            evaluations=0, validation="",
         )
 
     def __enter__(self) -> TrainingProgress:
@@ -271,6 +263,41 @@ class TrainingProgress:
             evaluations=info.evaluations,
             validation=validation_text(info),
         )
+
+
+def _training_column():
+    """A rich progress column drawing :class:`TrainingProgress`'s two lines for its task."""
+    from rich.console import Group
+    from rich.progress import ProgressColumn
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    class TrainingColumn(ProgressColumn):
+        def render(self, task):
+            fields = task.fields
+            elapsed = int(task.elapsed or 0)
+            clock = f"{elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}"
+            if fields["iteration"] is None:  # before the first iteration: data, kernels, first evaluations
+                top = Text.assemble(("training", "bold"), "  starting   ", (clock, "yellow"))
+            else:
+                top = Text.assemble(
+                    ("training", "bold"),
+                    f"  iteration {fields['iteration']}   cost {fields['cost']} (Δ {fields['change']})   "
+                    f"{fields['evaluations']} evaluations   ",
+                    (clock, "yellow"),
+                )
+                if fields["validation"]:
+                    top.append(f"   {fields['validation']}")
+            bottom = Table.grid(expand=True, padding=(0, 1))
+            bottom.add_column(no_wrap=True)
+            bottom.add_column(ratio=1)
+            bottom.add_column(no_wrap=True)
+            bar = ProgressBar(total=task.total, completed=task.completed)
+            bottom.add_row(f"max|grad| {fields['grad']}", bar, f"tol {fields['tol']}")
+            return Group(top, bottom)
+
+    return TrainingColumn()
 
 
 def validation_text(info) -> str:

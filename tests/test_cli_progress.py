@@ -18,9 +18,38 @@ from layernet_cli.render import TrainingProgress, validation_text
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_FRAME = re.compile(
-    r"training iteration +(\d+) cost (\S+) Δ (\S+) \S* ?max\|grad\| (\S+) → tol (\S+) (\d+) evaluations (\d+:\d\d:\d\d)"
-)
+_TOP = re.compile(r"training  iteration (\d+)   cost (\S+) \(Δ (\S+)\)   (\d+) evaluations   (\d+:\d\d:\d\d)")
+_BOTTOM = re.compile(r"max\|grad\| (\S+) [━╸╺]+ tol (\S+)")
+#: rich's style for the bar's unfilled part (bar.back, grey23) on a 256-colour and a 16-colour terminal.
+_GREY = ("\x1b[38;5;237m", "\x1b[90m")
+
+
+def _filled(raw: str) -> float:
+    """The fraction of the bar in ``raw`` (a line with its ANSI codes) drawn in a filled style."""
+    filled = total = 0.0
+    grey = False
+    for token in re.split(r"(\x1b\[[0-9;?]*[A-Za-z])", raw):
+        if token.startswith("\x1b["):
+            grey = token in _GREY if token.endswith("m") else grey
+            continue
+        for char in token:
+            if char in "━╸╺":
+                weight = 0.5 if char in "╸╺" else 1.0
+                total += weight
+                filled += 0.0 if grey else weight
+    return filled / total
+
+
+def _frames(terminal: str) -> list[tuple[re.Match, re.Match, float]]:
+    """(first line, second line, bar fraction) of each frame drawn after the first iteration."""
+    raw_lines = [line for line in re.split(r"[\r\n]", terminal) if _ANSI.sub("", line).strip()]
+    lines = [_ANSI.sub("", line).rstrip() for line in raw_lines]
+    frames = []
+    for i in range(len(lines) - 1):
+        top, bottom = _TOP.fullmatch(lines[i]), _BOTTOM.fullmatch(lines[i + 1])
+        if top and bottom:
+            frames.append((top, bottom, _filled(raw_lines[i + 1])))
+    return frames
 
 
 def _run_on_a_terminal(args):
@@ -60,18 +89,26 @@ def test_two_frames_show_iteration_cost_gradient_and_evaluations():
     code, terminal, stdout = _run_on_a_terminal(["train", "--json"])
     assert code == 0, terminal
     summary = json.loads(stdout)  # the oracle: what the run itself reports when it ends
-    frames = [_FRAME.search(_ANSI.sub("", part)) for part in re.split(r"[\r\n]", terminal)]
-    frames = [frame for frame in frames if frame is not None and int(frame.group(1)) > 0]
+    frames = _frames(terminal)
     assert len(frames) >= 2, terminal
-    first, later = frames[0], frames[-1]
+    (first, first_bar, first_fill), (later, later_bar, later_fill) = frames[0], frames[-1]
     assert 0 < int(first.group(1)) < int(later.group(1)) <= summary["iterations"]
     # CG's line searches never raise the cost: it falls from frame to frame, towards the final cost.
     assert float(first.group(2)) >= float(later.group(2)) >= round(summary["cost"], 6)
     assert float(later.group(3)) <= 0  # the change over the last iteration
-    assert first.group(5) == later.group(5) == "1e-05"  # the default tolerance
-    assert int(first.group(6)) < int(later.group(6)) <= summary["evaluations"]
+    assert int(first.group(4)) < int(later.group(4)) <= summary["evaluations"]
+    assert first_bar.group(2) == later_bar.group(2) == "1e-05"  # the default tolerance
+    # The bar follows max|grad| (which CG does not lower at every step): a smaller gradient, a
+    # longer bar, to the bar's resolution (half a character of about 50); the log scale itself
+    # is checked exactly below.
+    for _, bar_a, fill_a in frames:
+        for _, bar_b, fill_b in frames:
+            if float(bar_a.group(1)) > 1.2 * float(bar_b.group(1)):
+                assert fill_a <= fill_b + 0.02, (bar_a.group(0), fill_a, bar_b.group(0), fill_b)
+    assert first_fill < later_fill
     if int(later.group(1)) == summary["iterations"] and summary["converged"]:
-        assert float(later.group(4)) <= 1e-5  # the last frame (rich redraws on stop): tol reached
+        # The last frame (rich redraws on stop): max|grad| at tol, the bar full.
+        assert float(later_bar.group(1)) <= 1e-5 and later_fill == 1.0
     # stdout is a pipe and carries nothing but the JSON: the display went to the terminal, stderr.
     assert "training iteration" not in stdout
 
