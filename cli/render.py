@@ -193,16 +193,17 @@ def _number(value) -> str:
 class TrainingProgress:
     """The live training display on stderr, fed by the library's per-iteration callback.
 
-    Two lines, so that everything fits an 80-column terminal::
+    Two lines (three with validation), so that everything fits an 80-column terminal::
 
-        training  iteration 412   cost 0.135012 (Δ -2.1e-06)   1046 evaluations   0:00:01
-        max|grad| 3.2e-04 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╺━━━━━━━━━━━━━━━━ tol 1e-05
+        training  iteration 412  cost 0.133091 (Δ -6.4e-07)  1087 evaluations
+        max|grad| 4.0e-04 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━╺━━━━━━━━━━━━━━━━━━━ tol 1e-05  0:00:03
+        validation 95.0 % (best: iteration 380)
 
-    The first line: iteration, cost and its change over the last iteration, evaluations,
-    elapsed time, then validation accuracy and the best iteration when the callback's info
-    carries them. The second: the largest gradient component -- the value the ``tol`` test
-    compares, the real distance to "converged" -- with a bar on a log scale from the first
-    iteration's value to ``tol``, full when training converges. (``max_iter`` is no measure
+    The first line: iteration, cost and its change over the last iteration, evaluations. The
+    second: the largest gradient component -- the value the ``tol`` test compares, the real
+    distance to "converged" -- with a bar on a log scale from the first iteration's value to
+    ``tol``, full when training converges, and the elapsed time. The third, when the
+    callback's info carries them: validation accuracy and the best iteration. (``max_iter`` is no measure
     of progress: CG usually converges long before its default of 200 x parameters.) Built on
     rich's ``Progress`` (a column of its own, ``disable=``, ``transient``); disabled, it
     draws nothing.
@@ -279,23 +280,24 @@ def _training_column():
             elapsed = int(task.elapsed or 0)
             clock = f"{elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}"
             if fields["iteration"] is None:  # before the first iteration: data, kernels, first evaluations
-                top = Text.assemble(("training", "bold"), "  starting   ", (clock, "yellow"))
+                top = Text.assemble(("training", "bold"), "  starting")
             else:
                 top = Text.assemble(
                     ("training", "bold"),
-                    f"  iteration {fields['iteration']}   cost {fields['cost']} (Δ {fields['change']})   "
-                    f"{fields['evaluations']} evaluations   ",
-                    (clock, "yellow"),
+                    f"  iteration {fields['iteration']}  cost {fields['cost']} (Δ {fields['change']})  "
+                    f"{fields['evaluations']} evaluations",
                 )
-                if fields["validation"]:
-                    top.append(f"   {fields['validation']}")
             bottom = Table.grid(expand=True, padding=(0, 1))
             bottom.add_column(no_wrap=True)
             bottom.add_column(ratio=1)
             bottom.add_column(no_wrap=True)
             bar = ProgressBar(total=task.total, completed=task.completed)
-            bottom.add_row(f"max|grad| {fields['grad']}", bar, f"tol {fields['tol']}")
-            return Group(top, bottom)
+            right = Text.assemble(f"tol {fields['tol']}  ", (clock, "yellow"))
+            bottom.add_row(f"max|grad| {fields['grad']}", bar, right)
+            lines = [top, bottom]
+            if fields["validation"]:
+                lines.append(Text(fields["validation"]))
+            return Group(*lines)
 
     return TrainingColumn()
 

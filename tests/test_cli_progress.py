@@ -18,8 +18,8 @@ from layernet_cli.render import TrainingProgress, validation_text
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_TOP = re.compile(r"training  iteration (\d+)   cost (\S+) \(Δ (\S+)\)   (\d+) evaluations   (\d+:\d\d:\d\d)")
-_BOTTOM = re.compile(r"max\|grad\| (\S+) [━╸╺]+ tol (\S+)")
+_TOP = re.compile(r"training  iteration (\d+)  cost (\S+) \(Δ (\S+)\)  (\d+) evaluations")
+_BOTTOM = re.compile(r"max\|grad\| (\S+) [━╸╺]+ tol (\S+)  (\d+:\d\d:\d\d)")
 #: rich's style for the bar's unfilled part (bar.back, grey23) on a 256-colour and a 16-colour terminal.
 _GREY = ("\x1b[38;5;237m", "\x1b[90m")
 
