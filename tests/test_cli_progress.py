@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -130,6 +131,19 @@ def test_the_bar_fills_on_a_log_scale_from_the_first_gradient_to_tol():
 
 
 def test_validation_is_shown_when_the_info_has_it():
+    from rich.console import Console
+
     assert validation_text(SimpleNamespace(iteration=3)) == ""
-    info = SimpleNamespace(validation_accuracy=0.95, best_iteration=120, validation_cost=0.2)
-    assert validation_text(info) == "validation 95.0 % (best: iteration 120)"
+    progress = TrainingProgress(enabled=False, tol=1e-6)
+    info = SimpleNamespace(
+        iteration=12345, cost=0.25, grad_norm=1.0, grad_max=1e-2, evaluations=123456, validation_accuracy=0.95,
+        best_iteration=120, validation_cost=0.2,
+    )
+    progress(info)
+    screen = Console(width=80, record=True, file=io.StringIO(), color_system=None)
+    screen.print(progress.progress.get_renderable())
+    lines = [line.rstrip() for line in screen.export_text().splitlines() if line.strip()]
+    assert lines[0] == "training  iteration 12345  cost 0.250000 (Δ …)  123456 evaluations"
+    assert lines[1].startswith("max|grad| 1.0e-02 ") and lines[1].endswith(" tol 1e-06  0:00:00")
+    assert lines[2] == "validation 95.0 % (best: iteration 120)"
+    assert len(lines) == 3 and max(map(len, lines)) <= 80
