@@ -28,6 +28,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 from packaging.requirements import Requirement
 from typer.testing import CliRunner
 
@@ -188,7 +189,10 @@ def test_the_command_line_section_runs(tmp_path, monkeypatch):
 
     block = re.findall(r"```bash\n(.*?)```", _section("The command line"), flags=re.S)[0]
     monkeypatch.chdir(tmp_path)
-    # The reader's own files the commands name: new points to predict, a CSV of labelled data.
+    # The reader's own files the commands name: labelled measurements, new points to predict.
+    rng = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{'wide' if b > a else 'long'}" for a, b in rng.uniform(0, 1, size=(40, 2))]
+    (tmp_path / "measurements.csv").write_text("length,width,species\n" + "\n".join(rows) + "\n")
     (tmp_path / "new_points.csv").write_text("x1,x2\n0.5,0.25\n1.5,-0.5\n")
     runner = CliRunner()
     commands = [command for line in block.strip().splitlines() for command in line.split("&&")]
@@ -199,3 +203,4 @@ def test_the_command_line_section_runs(tmp_path, monkeypatch):
         result = runner.invoke(app, args[1:])
         assert result.exit_code == 0, f"{command}\n{result.output}"
     assert (tmp_path / "predictions.csv").read_text().startswith("label,p_0,p_1\n")
+    assert (tmp_path / "boundary.png").exists() and (tmp_path / "iris.npz").exists()
