@@ -124,7 +124,7 @@ def train(
     overrides = [*aliased(ctx, ALIASES), *parse_sets(sets)]
     cfg = load_run_config(config, overrides, data, label)
     refuse_unused(cfg, overrides)
-    cfg = cap_threads(cfg, quiet or as_json)
+    cfg = cap_threads(cfg, quiet)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
     if plot is not None and cfg.network.layers[0] != 2:

@@ -43,6 +43,7 @@ SHRUNK = [
     ("lambdas=[0, 1e-3, 1e-1, 1],", "lambdas=[1e-3],"),
     ("folds=5,", "folds=2,"),
     ("n_jobs=-1,", "n_jobs=1,"),
+    ("fit_architectures(result, lambda_=1e-3)", "fit_architectures(result, lambda_=1e-3, n_jobs=1)"),
     ('"layernetclassifier__alpha": [0.001, 0.01, 0.1, 1.0],', '"layernetclassifier__alpha": [0.01],'),
     ("[(3,), (5,), (5, 5)],", "[(3,)],"),
     ("cv=5, n_jobs=2)", "cv=2, n_jobs=1)"),
