@@ -1,14 +1,18 @@
 """The README as a script: every Python snippet runs, on a plain install's dependencies and with the test extra.
 
-A fresh virtual environment per run would take minutes, so one subprocess runs the snippets
-twice, in README order, each time in a fresh namespace (like a reader pasting them into a new
-interpreter):
+A fresh virtual environment per run would take minutes, so one subprocess runs the README's
+Python blocks in order, in one namespace (a reader going from top to bottom: "Gradient
+checking" checks the network of "From Python"), in two phases:
 
-1. **plain install**: with every module that only the optional extras bring (pyproject's
-   ``[project.optional-dependencies]``, with everything they pull in that the required
-   dependencies do not) made unimportable by a meta-path finder that raises
-   ``ModuleNotFoundError``, as a missing package does;
-2. **test extra**: with the finder removed, so pandas, Dask and the rest are there.
+1. **plain install**: every block runs with the modules that only the optional extras bring
+   (pyproject's ``[project.optional-dependencies]``, with everything they pull in that the
+   required dependencies do not) made unimportable by a meta-path finder that raises
+   ``ModuleNotFoundError``, as a missing package does. The finder records which blocks try to
+   import one of them.
+2. **test extra**: the finder removed, those blocks run again from the namespace they started
+   from, now with pandas, Dask and the rest importable. A block that never tried to import an
+   optional module runs the same code either way (importing is how code finds out whether a
+   module is there), so running it again would only repeat the plain phase.
 
 The hidden set is computed from the installed packages' metadata, not listed by hand, so an
 extra gaining a dependency is hidden too. The study and grid-search snippets are shrunk (each
@@ -54,14 +58,17 @@ RUNNER = '''
 import importlib.abc, json, sys
 
 HIDDEN = set(json.loads(sys.argv[1]))
-CODE = compile(json.loads(sys.argv[2]), "README.md", "exec")
+BLOCKS = [(title, compile(code, f"README.md, {title}", "exec")) for title, code in json.loads(sys.argv[2])]
 
 
 class Hidden(importlib.abc.MetaPathFinder):
-    """Makes the optional extras' modules unimportable, as in a plain install."""
+    """Makes the optional extras' modules unimportable, as in a plain install; records who asked."""
+
+    asked = set()
 
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in HIDDEN:
+            self.asked.add(name.partition(".")[0])
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -70,17 +77,26 @@ hidden = Hidden()
 sys.meta_path.insert(0, hidden)
 from layernet.activations import _REGISTRY  # noqa: E402 - after the finder: layernet needs no extra
 
-BUILT_IN = dict(_REGISTRY)
-for phase in ("plain", "extra"):
-    if phase == "extra":
-        sys.meta_path.remove(hidden)
-        _REGISTRY.clear()  # as in a new interpreter: the README registers its softplus again
-        _REGISTRY.update(BUILT_IN)
-    print(f"== {phase}", flush=True)
-    exec(CODE, {"__name__": "__main__"})  # a fresh namespace per phase
-    if phase == "plain":
-        leaked = sorted(name for name in sys.modules if name.partition(".")[0] in HIDDEN)
-        assert not leaked, leaked
+print("== plain", flush=True)
+namespace, again = {"__name__": "__main__"}, []
+for index, (title, code) in enumerate(BLOCKS):
+    before = (dict(namespace), dict(_REGISTRY))
+    hidden.asked.clear()
+    print(f"-- {index} {title}", flush=True)
+    exec(code, namespace)
+    if hidden.asked:
+        again.append((index, before, sorted(hidden.asked)))
+leaked = sorted(name for name in sys.modules if name.partition(".")[0] in HIDDEN)
+assert not leaked, leaked
+
+sys.meta_path.remove(hidden)
+print("== extra", json.dumps({BLOCKS[index][0]: asked for index, _, asked in again}), flush=True)
+for index, (names, registry), _ in again:
+    _REGISTRY.clear()  # as the block found it: it may register its activations again
+    _REGISTRY.update(registry)
+    print(f"-- {index} {BLOCKS[index][0]}", flush=True)
+    exec(BLOCKS[index][1], dict(names))
+print("== imported", json.dumps(sorted(name for name in HIDDEN if name in sys.modules)), flush=True)
 '''
 
 
@@ -97,24 +113,20 @@ def _dedent(block: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
-def python_snippets() -> str:
-    """Every Python block of the README, in order, the long runs shrunk, as one script.
-
-    One script, not one per block: later sections use earlier ones' names ("Gradient checking"
-    checks the network of "From Python"), as for a reader going from top to bottom.
-    """
+def python_snippets() -> list[tuple[str, str]]:
+    """``(section title, code)`` for every Python block of the README, in order, the long runs shrunk."""
     text = README.read_text(encoding="utf-8")
     for original, _ in SHRUNK:
         assert text.count(original) == 1, f"the README no longer holds {original!r} exactly once"
     sections = re.split(r"^(##+ .*)$", text, flags=re.M)
-    parts = []
+    blocks = []
     for title, body in zip(sections[1::2], sections[2::2]):
         for block in re.findall(r"```python\n(.*?)```", body, flags=re.S):
-            parts.append(f"# {title}\n{_dedent(block)}")
-    code = "\n\n".join(parts)
-    for original, replacement in SHRUNK:
-        code = code.replace(original, replacement)
-    return code
+            code = _dedent(block)
+            for original, replacement in SHRUNK:
+                code = code.replace(original, replacement)
+            blocks.append((title.lstrip("# "), code))
+    return blocks
 
 
 def _distributions(requirements: list[str], extras=("",)) -> set[str]:
@@ -153,11 +165,14 @@ def test_every_python_snippet_runs_on_a_plain_install_and_with_the_test_extra(tm
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    phases = result.stdout.split("== ")[1:]
-    assert [phase.split("\n", 1)[0] for phase in phases] == ["plain", "extra"]
-    for phase in phases:
-        cost, accuracy = phase.split("\n")[1].split()[:2]  # From Python's first print
-        assert round(float(cost), 4) == 0.1324 and float(accuracy) == 0.98
+    plain, extra, imported = result.stdout.split("== ")[1:]
+    assert plain.startswith("plain\n")
+    # The study's block asks for pandas (before its fits) and runs again with it, taking its branch.
+    rerun = json.loads(extra.split("\n", 1)[0].removeprefix("extra "))
+    assert rerun.get("Overfitting studies: depth, width and lambda, checked on held-out data") == ["pandas"]
+    assert "pandas" in json.loads(imported.removeprefix("imported "))
+    cost, accuracy = plain.split("\n")[2].split()[:2]  # From Python's first print
+    assert round(float(cost), 4) == 0.1324 and float(accuracy) == 0.98
     for written in ("model.npz", "boundary.png", "records.csv", "summary.json"):
         assert (tmp_path / written).exists(), written
 
