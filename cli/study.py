@@ -90,7 +90,7 @@ def study(
     }
     if boundary_lambda is not None and boundary_lambda not in grid["lambdas"]:
         raise ln.LayerNetError(f"--boundary-lambda {boundary_lambda:g} is not one of --lambdas {lambdas}")
-    show_progress = not quiet and sys.stdout.isatty()
+    show_progress = not quiet and sys.stderr.isatty()  # the bar is drawn on stderr
     progress = StudyProgressBar(show_progress)
     try:
         with progress:

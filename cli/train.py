@@ -93,7 +93,9 @@ def train(
     method: Annotated[Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs or gd.")] = None,
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
-    learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
+    learning_rate: Annotated[
+        Optional[float], typer.Option("--learning-rate", help="Step size for --method gd (refused with the others).")
+    ] = None,
     threads: Annotated[
         Optional[int],
         typer.Option(
