@@ -12,7 +12,9 @@ checking" checks the network of "From Python"), in two phases:
 2. **test extra**: the finder removed, those blocks run again from the namespace they started
    from, now with pandas, Dask and the rest importable. A block that never tried to import an
    optional module runs the same code either way (importing is how code finds out whether a
-   module is there), so running it again would only repeat the plain phase.
+   module is there), so running it again would only repeat the plain phase. One process, so
+   one limit: a module imported during the plain phase (scikit-learn, which looks for pandas
+   when it is imported) keeps what it found then.
 
 The hidden set is computed from the installed packages' metadata, not listed by hand, so an
 extra gaining a dependency is hidden too. The study and grid-search snippets are shrunk (each
