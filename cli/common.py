@@ -43,6 +43,30 @@ SetOption = Annotated[
     ),
 ]
 
+DataOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--data",
+        metavar="CSV|SOURCE",
+        help="The data: a CSV file, or a built-in source (moons, circles, blobs, classification, digits, iris). "
+        "The network's input and output sizes follow from it unless --layers is given.",
+    ),
+]
+LabelOption = Annotated[
+    Optional[str],
+    typer.Option("--label", help="The CSV's label column, by header name or index (default: the last column)."),
+]
+
+ImportOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--import",
+        metavar="MODULE",
+        help="Import this module first (repeatable), e.g. mypackage.activations: the activations it registers "
+        "can then be named. Packages can also register theirs under the entry-point group layernet.activations.",
+    ),
+]
+
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)?")
 _DOTTED_OPTION = re.compile(r"--([A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)(=.*)?", re.S)
 
@@ -125,13 +149,87 @@ def _shown(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def import_activations(modules: list[str] | None) -> None:
+    """Import the ``--import`` modules (their ``register_activation`` calls run); errors name the option."""
+    from layernet.plugins import import_modules
+
+    for module in modules or []:
+        try:
+            import_modules([module])
+        except ln.LayerNetError as failure:
+            raise ln.LayerNetError(f"--import {module}: {failure}") from None
+
+
+def data_overrides(data: str | None, label: str | None) -> list[Override]:
+    """``--data`` and ``--label`` as configuration changes: a built-in source by name, else a CSV path."""
+    from layernet.datasets import SOURCES
+
+    changes = []
+    if data is not None:
+        origin = f"--data {data}"
+        if data in SOURCES and data != "csv":
+            changes.append(Override(origin, "data.source", data))
+        elif Path(data).suffix.lower() == ".csv" or Path(data).exists():
+            changes += [Override(origin, "data.source", "csv"), Override(origin, "data.path", data)]
+        else:
+            sources = ", ".join(source for source in SOURCES if source != "csv")
+            raise ln.ConfigError(f"{origin}: no such file, and not a built-in source ({sources})")
+    if label is not None:
+        value = int(label) if label.lstrip("-").isdigit() else label
+        changes.append(Override(f"--label {label}", "data.label", value))
+    return changes
+
+
+def load_run_config(
+    config: Path | None, overrides: list[Override] = (), data: str | None = None, label: str | None = None
+) -> ln.RunConfig:
+    """CONFIG with ``--data``/``--label`` and the other overrides applied; the layers fitted to ``--data``.
+
+    With ``--data`` and no layer sizes on the command line, the network's input and output
+    sizes follow from the data (:func:`layernet.runner.sized_for_data`); its hidden layers stay.
+    """
+    cfg = load_config(config, [*data_overrides(data, label), *overrides])
+    if label is not None and cfg.data.source != "csv":
+        raise ln.ConfigError(
+            f"--label {label}: names a CSV column, but the data is the built-in source {cfg.data.source!r}"
+        )
+    if data is not None and not any(override.key == "network.layers" for override in overrides):
+        try:
+            cfg = ln.runner.sized_for_data(cfg)
+        except ln.ConfigError as failure:
+            raise ln.ConfigError(f"--data {data}: {failure}") from None
+    return cfg
+
+
+def refuse_unused(cfg: ln.RunConfig, overrides: list[Override]) -> None:
+    """Refuse options typed on the command line that this run would ignore (gd's step with cg)."""
+    if cfg.training.method == "gd":
+        return
+    for override in overrides:
+        if override.key in ("training.learning_rate", "training.momentum"):
+            raise ln.ConfigError(
+                f"{override.origin}: {override.key} is used by method gd only, and this run's method is "
+                f"{cfg.training.method}; add --method gd, or leave it out"
+            )
+
+
 def load_config(config: Path | None, overrides: list[Override] = ()) -> ln.RunConfig:
     """CONFIG (or the reference) with the command line's overrides applied.
 
     A change that does not validate is reported as the command line's, not the file's:
     ``--set training.tol=-1: training.tol must be a finite number > 0, got -1``.
     """
-    cfg = ln.RunConfig.from_toml(config) if config is not None else ln.RunConfig.reference()
+    if config is not None and config.suffix.lower() == ".csv":
+        raise ln.ConfigError(
+            f"{config} is a CSV file, not a run configuration (TOML); to train on it, give it as "
+            f"--data {config} (and --label COLUMN when its labels are not in the last column)"
+        )
+    try:
+        cfg = ln.RunConfig.from_toml(config) if config is not None else ln.RunConfig.reference()
+    except ln.ConfigError as failure:
+        if "invalid TOML" in str(failure) and _looks_like_csv(config):
+            raise ln.ConfigError(f"{failure}; if {config} is CSV data, give it as --data {config}") from None
+        raise
     if not overrides:
         return cfg
     changes: dict[str, Override] = {}
@@ -147,6 +245,16 @@ def load_config(config: Path | None, overrides: list[Override] = ()) -> ln.RunCo
     except ln.ConfigError as failure:
         raise ln.ConfigError(f"{_culprits(anonymous, list(changes.values()), failure)}: {failure}") from None
     return dataclasses.replace(changed, source=cfg.source)
+
+
+def _looks_like_csv(path: Path) -> bool:
+    """Whether the first line of ``path`` (a file TOML could not read) has commas and no ``=`` or ``[``."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return False
+    return "," in first and "=" not in first and not first.lstrip().startswith("[")
 
 
 def _culprits(cfg: ln.RunConfig, overrides: list[Override], failure: ln.ConfigError) -> str:

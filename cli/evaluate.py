@@ -13,7 +13,7 @@ import typer
 
 import layernet as ln
 
-from .common import output_path, writable
+from .common import ImportOption, import_activations, output_path, writable
 from .render import confusion_table, display, say
 
 
@@ -58,8 +58,10 @@ def evaluate(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+    imports: ImportOption = None,
 ) -> None:
     """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one)."""
+    import_activations(imports)
     net = ln.load(model)
     X, y, description = _evaluation_data(net, data, label)
     result = ln.evaluate(net, X, y)
@@ -84,8 +86,10 @@ def predict(
         Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the CSV here, not stdout.")
     ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
+    imports: ImportOption = None,
 ) -> None:
     """Predict one label per row of FEATURES.csv."""
+    import_activations(imports)
     net = ln.load(model)
     writable(output, "--output")
     X, dropped = ln.datasets.read_features(

@@ -8,13 +8,26 @@ import typer
 
 import layernet as ln
 
-from .common import EXIT_ERROR, ConfigArgument, SetOption, load_config, parse_sets
+from .common import (
+    EXIT_ERROR,
+    ConfigArgument,
+    DataOption,
+    ImportOption,
+    LabelOption,
+    SetOption,
+    import_activations,
+    load_run_config,
+    parse_sets,
+)
 from .render import display, error, gradcheck_table
 
 
 def gradcheck(
     config: ConfigArgument = None,
     sets: SetOption = None,
+    data: DataOption = None,
+    label: LabelOption = None,
+    imports: ImportOption = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Samples of the data to check on.")] = 20,
     at: Annotated[
         str, typer.Option("--at", help="debug: the course's sin-based weights; init: the run's initial weights.")
@@ -22,9 +35,10 @@ def gradcheck(
     tolerance: Annotated[float, typer.Option("--tolerance", help="Largest passing relative difference.")] = 1e-9,
 ) -> None:
     """Compare backpropagation with numerical gradients for CONFIG's network, per layer."""
+    import_activations(imports)
     if at not in ("debug", "init"):
         raise typer.BadParameter(f"expected 'debug' or 'init', got {at!r}", param_hint="--at")
-    cfg = load_config(config, parse_sets(sets))
+    cfg = load_run_config(config, parse_sets(sets), data, label)
     net, report = ln.gradcheck.check_config_gradients(cfg, samples=samples, at=at, tolerance=tolerance)
     display(gradcheck_table(net, report, tolerance))
     if not report.passed:

@@ -9,7 +9,7 @@ import typer
 
 import layernet as ln
 
-from .common import output_path, writable
+from .common import ImportOption, import_activations, output_path, writable
 from .render import display, model_table, say
 
 
@@ -28,8 +28,43 @@ def init(
     say(f"wrote {path}; train it with: layernet train {path}")
 
 
-def show(model: Annotated[Path, typer.Argument(help="A saved model (.npz).")]) -> None:
-    """Describe a saved model: architecture, parameters, classes and how it was trained."""
+def show(
+    model: Annotated[Path, typer.Argument(help="A saved model (.npz).")],
+    imports: ImportOption = None,
+) -> None:
+    """Describe a saved model: architecture, parameters, classes and how it was trained.
+
+    A model whose activations are not registered here is described from its metadata, and
+    the activations that cannot be built are named.
+    """
+    import_activations(imports)
     metadata = ln.persistence.read_metadata(model)
-    net = ln.load(model)
-    display(model_table(model, net, metadata))
+    missing = _unregistered(metadata)
+    # Only metadata is shown; building the network (which checks every member) needs its activations.
+    net = None if missing else ln.load(model)
+    display(model_table(model, net, metadata, missing))
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        say(
+            f"note: {names} cannot be built here (not registered): give --import MODULE for the module that "
+            "registers it, or install the package that provides it (entry-point group layernet.activations)",
+            stderr=True,
+            style="yellow",
+        )
+
+
+def _unregistered(metadata: dict) -> list[str]:
+    """The activation names in a model's metadata that no registered (or plug-in) activation answers."""
+    network = metadata.get("network")
+    layers = network.get("layers") if isinstance(network, dict) else None
+    if not isinstance(layers, list):
+        return []  # malformed: ln.load names the problem
+    missing = []
+    for layer in layers:
+        name = layer.get("activation") if isinstance(layer, dict) else None
+        if isinstance(name, str) and name not in missing:
+            try:
+                ln.get_activation(name)
+            except ln.LayerNetError:
+                missing.append(name)
+    return missing

@@ -70,6 +70,9 @@ def summary_table(metrics: dict) -> Table:
     ]
     if metrics["test_accuracy"] is not None:
         rows.append(("test accuracy", percent(metrics["test_accuracy"])))
+    named = [str(c) for c in metrics.get("classes") or () if isinstance(c, str)]
+    if named:  # class names (iris' species); plain 0, 1, ... say nothing the accuracy does not
+        rows.insert(3, ("classes", ", ".join(named)))
     if metrics.get("validation_accuracy") is not None:
         rows.append(
             ("validation accuracy", f"{percent(metrics['validation_accuracy'])} ({metrics['n_validation']} held out)")
@@ -133,24 +136,39 @@ def _checked(value: float, limit: float, tolerance: float, always: bool = False)
     return literal(f"{value:.3e} {verdict}{bound}", style)
 
 
-def model_table(path, net, metadata: dict) -> Table:
-    """What a saved model is and how it was trained."""
+def model_table(path, net, metadata: dict, missing=()) -> Table:
+    """What a saved model is and how it was trained; from its metadata alone when ``net`` is None.
+
+    ``missing`` names activations that are not registered here (marked in the table).
+    """
     from rich.table import Table
 
     table = Table(title=literal(path), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
+    if net is not None:
+        classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
+        sizes, activations, n_params = net.sizes, net.activations, net.n_params
+        scaled = net.scaler is not None
+    else:
+        layers = metadata["network"]["layers"]
+        sizes = [layers[0].get("n_in", "?"), *(layer.get("n_out", "?") for layer in layers)]
+        activations = [str(layer.get("activation", "?")) for layer in layers]
+        n_params = metadata.get("n_params", "?")
+        values = (metadata.get("classes") or {}).get("values") if isinstance(metadata.get("classes"), dict) else None
+        classes = "—" if not isinstance(values, list) else ", ".join(map(str, values))
+        scaled = bool(metadata.get("scaler"))
+    shown = [f"{name} (not registered here)" if name in missing else name for name in activations]
     rows = [
-        ("architecture", "-".join(map(str, net.sizes))),
-        ("activations", ", ".join(net.activations)),
-        ("parameters", str(net.n_params)),
+        ("architecture", "-".join(map(str, sizes))),
+        ("activations", ", ".join(shown)),
+        ("parameters", str(n_params)),
         ("classes", classes),
-        ("feature scaling", "standardized (saved with the model)" if net.scaler is not None else "none"),
+        ("feature scaling", "standardized (saved with the model)" if scaled else "none"),
     ]
-    if net.feature_names is not None:
+    if net is not None and net.feature_names is not None:
         rows.append(("features", _names(net.feature_names)))
-    if net.label_name is not None:
+    if net is not None and net.label_name is not None:
         rows.append(("label column", net.label_name))
     training = metadata.get("training") or {}
     if training:
@@ -190,40 +208,125 @@ def _number(value) -> str:
 
 
 class TrainingProgress:
-    """A rich progress bar fed by the library's per-iteration callback; silent when disabled."""
+    """The live training display on stderr, fed by the library's per-iteration callback.
 
-    def __init__(self, enabled: bool, total: int | None) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    Two lines (three with validation), so that everything fits an 80-column terminal::
 
-        self.enabled = enabled
+        training  iteration 412  cost 0.133091 (Δ -6.4e-07)  1087 evaluations
+        max|grad| 4.0e-04 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━╺━━━━━━━━━━━━━━━━━━━ tol 1e-05  0:00:03
+        validation 95.0 % (best: iteration 380)
+
+    The first line: iteration, cost and its change over the last iteration, evaluations. The
+    second: the largest gradient component -- the value the ``tol`` test compares, the real
+    distance to "converged" -- with a bar on a log scale from the first iteration's value to
+    ``tol``, full when training converges, and the elapsed time. The third, when the
+    callback's info carries them: validation accuracy and the best iteration. (``max_iter`` is no measure
+    of progress: CG usually converges long before its default of 200 x parameters.) Built on
+    rich's ``Progress`` (a column of its own, ``disable=``, ``transient``); disabled, it
+    draws nothing.
+    """
+
+    #: The bar's resolution: log-distance to ``tol`` in thousandths.
+    STEPS = 1000
+
+    def __init__(self, enabled: bool, tol: float) -> None:
+        from rich.progress import Progress
+
+        self.tol = tol
+        self.first = None  # the first iteration's max |grad|, the bar's empty end
+        self.previous = None
         self.progress = Progress(
-            TextColumn("training"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("cost {task.fields[cost]}"),
-            TimeElapsedColumn(),
+            _training_column(),
             console=console(stderr=True),
             transient=True,
+            disable=not enabled,
         )
-        self.total = total
-        self.task = None
+        self.task = self.progress.add_task(
+            "train", total=self.STEPS, iteration=None, cost="…", change="…", grad="…", tol=f"{tol:.0e}",
+            evaluations=0, validation="",
+        )
 
     def __enter__(self) -> TrainingProgress:
-        if self.enabled:
-            self.progress.start()
-            self.task = self.progress.add_task("train", total=self.total, cost="—")
+        self.progress.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.progress.stop()
+        self.progress.stop()
+
+    def fraction(self, grad_max: float) -> float:
+        """How far ``grad_max`` has come from the first iteration's value to ``tol``, on a log scale (0..1)."""
+        if not math.isfinite(grad_max) or self.first is None:
+            return 0.0
+        if grad_max <= self.tol:
+            return 1.0
+        if self.first <= self.tol or grad_max >= self.first:
+            return 0.0
+        return math.log(self.first / grad_max) / math.log(self.first / self.tol)
 
     def __call__(self, info) -> None:
-        if self.task is not None:
-            cost = f"{info.cost:.6f}"
-            if getattr(info, "validation_accuracy", None) is not None:
-                cost += f", validation {percent(info.validation_accuracy)} (best at {info.best_iteration})"
-            self.progress.update(self.task, completed=info.iteration, total=info.max_iter, cost=cost)
+        grad = getattr(info, "grad_max", math.nan)
+        if not math.isfinite(grad):  # a library without grad_max: the 2-norm bounds it from above
+            grad = info.grad_norm
+        if self.first is None:
+            self.first = grad
+        change = "…" if self.previous is None else f"{info.cost - self.previous:+.1e}"
+        self.previous = info.cost
+        self.progress.update(
+            self.task,
+            completed=round(self.STEPS * self.fraction(grad)),
+            iteration=info.iteration,
+            cost=_number(info.cost),
+            change=change,
+            grad=f"{grad:.1e}",
+            evaluations=info.evaluations,
+            validation=validation_text(info),
+        )
+
+
+def _training_column():
+    """A rich progress column drawing :class:`TrainingProgress`'s two lines for its task."""
+    from rich.console import Group
+    from rich.progress import ProgressColumn
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    class TrainingColumn(ProgressColumn):
+        def render(self, task):
+            fields = task.fields
+            elapsed = int(task.elapsed or 0)
+            clock = f"{elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}"
+            if fields["iteration"] is None:  # before the first iteration: data, kernels, first evaluations
+                top = Text.assemble(("training", "bold"), "  starting")
+            else:
+                top = Text.assemble(
+                    ("training", "bold"),
+                    f"  iteration {fields['iteration']}  cost {fields['cost']} (Δ {fields['change']})  "
+                    f"{fields['evaluations']} evaluations",
+                )
+            bottom = Table.grid(expand=True, padding=(0, 1))
+            bottom.add_column(no_wrap=True)
+            bottom.add_column(ratio=1)
+            bottom.add_column(no_wrap=True)
+            bar = ProgressBar(total=task.total, completed=task.completed)
+            right = Text.assemble(f"tol {fields['tol']}  ", (clock, "yellow"))
+            bottom.add_row(f"max|grad| {fields['grad']}", bar, right)
+            lines = [top, bottom]
+            if fields["validation"]:
+                lines.append(Text(fields["validation"]))
+            return Group(*lines)
+
+    return TrainingColumn()
+
+
+def validation_text(info) -> str:
+    """``validation 95.0 % (best: iteration 120)`` when the info carries validation, else nothing."""
+    accuracy = getattr(info, "validation_accuracy", None)
+    best = getattr(info, "best_iteration", None)
+    if accuracy is None:
+        return ""
+    text = f"validation {percent(accuracy)}"
+    return text if best is None else f"{text} (best: iteration {best})"
 
 
 # -- layernet study -------------------------------------------------------------------------------

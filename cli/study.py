@@ -12,7 +12,18 @@ import layernet as ln
 import layernet.study_defaults as study_defaults
 
 from . import interrupts
-from .common import ConfigArgument, SetOption, float_list, int_list, load_config, parse_sets
+from .common import (
+    ConfigArgument,
+    DataOption,
+    ImportOption,
+    LabelOption,
+    SetOption,
+    float_list,
+    import_activations,
+    int_list,
+    load_run_config,
+    parse_sets,
+)
 from .interrupts import interrupted_exit_code
 from .render import StudyProgressBar, display, error, refit_line, say, study_table
 from .train import cap_threads
@@ -33,6 +44,9 @@ _LAMBDAS = _listed(study_defaults.DEFAULT_LAMBDAS, "{:g}")
 def study(
     config: ConfigArgument = None,
     sets: SetOption = None,
+    data: DataOption = None,
+    label: LabelOption = None,
+    imports: ImportOption = None,
     depths: Annotated[str, typer.Option("--depths", help="Numbers of hidden layers to try.")] = _DEPTHS,
     widths: Annotated[str, typer.Option("--widths", help="Units per hidden layer to try.")] = _WIDTHS,
     lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
@@ -67,7 +81,8 @@ def study(
 
     Every finished fit is appended to OUT/results.csv; run the same command again to resume.
     """
-    cfg = cap_threads(load_config(config, parse_sets(sets)), quiet)
+    import_activations(imports)
+    cfg = cap_threads(load_run_config(config, parse_sets(sets), data, label), quiet)
     grid = {
         "depths": int_list(depths, "--depths"),
         "widths": int_list(widths, "--widths"),
@@ -75,7 +90,7 @@ def study(
     }
     if boundary_lambda is not None and boundary_lambda not in grid["lambdas"]:
         raise ln.LayerNetError(f"--boundary-lambda {boundary_lambda:g} is not one of --lambdas {lambdas}")
-    show_progress = not quiet and sys.stdout.isatty()
+    show_progress = not quiet and sys.stderr.isatty()  # the bar is drawn on stderr
     progress = StudyProgressBar(show_progress)
     try:
         with progress:

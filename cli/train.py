@@ -14,13 +14,18 @@ import layernet as ln
 from .common import (
     EXIT_ERROR,
     ConfigArgument,
+    DataOption,
+    ImportOption,
+    LabelOption,
     SetOption,
     aliased,
+    import_activations,
     int_list,
-    load_config,
+    load_run_config,
     names,
     output_path,
     parse_sets,
+    refuse_unused,
     save_plot,
     writable,
 )
@@ -59,10 +64,21 @@ def cap_threads(cfg: ln.RunConfig, quiet: bool = False) -> ln.RunConfig:
     return cfg.override({"training.threads": cores})
 
 
+def boundary(run: ln.Run):
+    """The run's decision boundary: training points filled, test points hollow, axes named after the features."""
+    names = run.data.feature_names if len(run.data.feature_names) == 2 else None
+    return ln.plot_decision_boundary(
+        run.network, run.X_train, run.y_train, X_test=run.X_test, y_test=run.y_test, feature_names=names
+    )
+
+
 def train(
     ctx: typer.Context,
     config: ConfigArgument = None,
     sets: SetOption = None,
+    data: DataOption = None,
+    label: LabelOption = None,
+    imports: ImportOption = None,
     layers: Annotated[
         Optional[str], typer.Option("--layers", callback=_layers, help="Layer sizes, e.g. 2,5,5,2.")
     ] = None,
@@ -77,7 +93,9 @@ def train(
     method: Annotated[Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs or gd.")] = None,
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
-    learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
+    learning_rate: Annotated[
+        Optional[float], typer.Option("--learning-rate", help="Step size for --method gd (refused with the others).")
+    ] = None,
     threads: Annotated[
         Optional[int],
         typer.Option(
@@ -103,12 +121,20 @@ def train(
             "its architecture, classes and scaling must match the configuration.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print only a JSON summary on stdout (the progress stays on stderr).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing (exit code only).")] = False,
 ) -> None:
     """Train the network described in CONFIG (the reference 2-3-2 moons network if omitted)."""
+    import_activations(imports)
+    if as_json and quiet:
+        raise typer.BadParameter("--json prints only the JSON summary and --quiet prints nothing; give one")
     # The short options reach the run through ctx.params and ALIASES, like --set.
-    cfg = cap_threads(load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)]), quiet)
+    overrides = [*aliased(ctx, ALIASES), *parse_sets(sets)]
+    cfg = load_run_config(config, overrides, data, label)
+    refuse_unused(cfg, overrides)
+    cfg = cap_threads(cfg, quiet)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
     if plot is not None and cfg.network.layers[0] != 2:
@@ -118,8 +144,10 @@ def train(
 
     start = None if init_from is None else ln.load(init_from)  # a bad file: one ModelFileError naming it
 
-    show_progress = not quiet and sys.stdout.isatty()
-    with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
+    # The display goes to stderr, so it is drawn when stderr is a terminal, whatever stdout is.
+    show_progress = not quiet and sys.stderr.isatty()
+    tol = cfg.training.tol if cfg.training.tol is not None else ln.optimize.DEFAULT_TOL
+    with TrainingProgress(show_progress, tol) as progress:
         try:
             run = ln.run(cfg, callback=progress, init_from=start)
         except ln.ConfigError as failure:
@@ -136,7 +164,7 @@ def train(
         (
             plot,
             "decision boundary",
-            lambda: save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot),
+            lambda: save_plot(lambda: boundary(run), plot),
         ),
         (
             cost_plot if run.result.iterations else None,

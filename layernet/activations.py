@@ -361,11 +361,16 @@ def get_activation(activation) -> Activation:
     if isinstance(activation, Activation):
         return activation
     if isinstance(activation, str):
-        try:
+        if activation in _REGISTRY:
             return _REGISTRY[activation]
-        except KeyError:
-            known = ", ".join(available_activations())
-            raise LayerNetError(f"unknown activation {activation!r}; known activations: {known}") from None
+        # Not registered yet: packages' entry points (and modules the CLI was told to import)
+        # may define it. Loaded on the first miss only, so the built-ins never pay for the scan.
+        from .plugins import load_plugins
+
+        if load_plugins() and activation in _REGISTRY:
+            return _REGISTRY[activation]
+        known = ", ".join(available_activations())
+        raise LayerNetError(f"unknown activation {activation!r}; known activations: {known}")
     if isinstance(activation, type) and issubclass(activation, Activation):
         raise LayerNetError(
             f"activation must be a name or an Activation instance, got the class {activation.__name__} itself; "

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from ._checks import check_bool, check_int, check_regular_file, check_str
-from .activations import get_activation
+from .activations import available_activations, get_activation
 from .datasets import SOURCES
 from .errors import ConfigError, LayerNetError
 from .options import Declared, TrainOptions, choice, integer, option, real, seed_check, unknown_key_message
@@ -38,10 +38,33 @@ def _activation(value, name, error=ConfigError):
     return value
 
 
+def _hidden_activation(value, name, error=ConfigError):
+    """A hidden layer's activation: a registered name that is not output-only (softmax is)."""
+    if not isinstance(value, str):
+        raise error(f"{name} must be an activation name, got {value!r}")
+    # Only what is valid here is listed: softmax is registered, but belongs on the output layer.
+    try:
+        activation = get_activation(value)
+    except LayerNetError:
+        raise error(f"{name}: unknown activation {value!r}; hidden activations: {_listed_hidden()}") from None
+    if activation.output_only:
+        raise error(f"{name}: {value!r} belongs on the output layer only; hidden activations: {_listed_hidden()}")
+    return value
+
+
+def _listed_hidden() -> str:
+    return ", ".join(hidden_activations())
+
+
+def hidden_activations() -> list[str]:
+    """The registered activations a hidden layer can use (every one but the output-only ones)."""
+    return [name for name in available_activations() if not get_activation(name).output_only]
+
+
 def _hidden(value, name, error=ConfigError):
     if isinstance(value, (list, tuple)):
-        return tuple(_activation(item, f"{name}[{i}]", error) for i, item in enumerate(value))
-    return _activation(value, name, error)
+        return tuple(_hidden_activation(item, f"{name}[{i}]", error) for i, item in enumerate(value))
+    return _hidden_activation(value, name, error)
 
 
 def _layers(value, name, error=ConfigError):

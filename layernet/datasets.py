@@ -91,7 +91,8 @@ def load(
         X, y = make_blobs(n_samples, n_features, n_classes, max(noise, 1e-3) * 5, rng)
     else:
         X, y, names = _from_sklearn(source, rng, n_samples, n_features, n_classes)
-        return Dataset(np.asarray(X, dtype=float), np.asarray(y), source, names)
+        label_name = "species" if source == "iris" else "label"
+        return Dataset(np.asarray(X, dtype=float), np.asarray(y), source, names, label_name)
     return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])])
 
 
@@ -111,8 +112,13 @@ def _from_sklearn(source: str, rng, n_samples: int, n_features: int, n_classes: 
             random_state=rng,
         )
         return X, y, [f"x{i + 1}" for i in range(n_features)]
-    bunch = datasets.load_digits() if source == "digits" else datasets.load_iris()
-    return bunch.data, bunch.target, list(bunch.feature_names)
+    if source == "digits":
+        bunch = datasets.load_digits()  # its class names are the digits themselves
+        return bunch.data, bunch.target, list(bunch.feature_names)
+    bunch = datasets.load_iris()
+    # The species by name, so summaries, confusion matrices, predictions and plots say "setosa",
+    # not 0; sorted, the names keep the targets' order (setosa, versicolor, virginica).
+    return bunch.data, bunch.target_names[bunch.target].astype(str), list(bunch.feature_names)
 
 
 # numpy copies of scikit-learn's make_moons, make_circles and make_blobs (for the arguments

@@ -49,6 +49,9 @@ class IterationInfo:
     evaluations: int
     seconds: float
     max_iter: int
+    #: The largest gradient component, ``max |grad|``: what the ``tol`` test compares (the
+    #: 2-norm ``grad_norm`` can stay above ``tol`` when the run has converged).
+    grad_max: float = math.nan
     validation_cost: float | None = None
     validation_accuracy: float | None = None
     best_iteration: int | None = None
@@ -167,6 +170,7 @@ class _Recorder:
                 evaluations=self.objective.evaluations,
                 seconds=time.perf_counter() - self.start,
                 max_iter=self.max_iter,
+                grad_max=float(np.max(np.abs(grad))) if grad.size else 0.0,
                 **extra,
             )
             if self.callback(info) is True:

@@ -14,7 +14,14 @@ from .errors import DataError, LayerNetError
 from .validation import check_features
 from .writing import atomic_write
 
-__all__ = ["plot_decision_boundary", "plot_cost_history", "plot_training", "save_figure"]
+__all__ = [
+    "plot_decision_boundary",
+    "plot_cost_history",
+    "plot_training",
+    "save_figure",
+    "architecture_name",
+    "fit_text",
+]
 
 
 def _pyplot():
@@ -33,7 +40,20 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.name == "nt"
 
 
-def plot_decision_boundary(net, X, y=None, ax=None, *, resolution: int = 300, margin: float = 0.5, title=None):
+def plot_decision_boundary(
+    net,
+    X,
+    y=None,
+    ax=None,
+    *,
+    resolution: int = 300,
+    margin: float = 0.5,
+    title=None,
+    X_test=None,
+    y_test=None,
+    feature_names=None,
+    legend: bool = True,
+):
     """Shade the class the network predicts over the plane, with the data on top (as the blog did).
 
     Parameters
@@ -41,13 +61,23 @@ def plot_decision_boundary(net, X, y=None, ax=None, *, resolution: int = 300, ma
     net : Network
         A network on two raw features (its scaler, if any, is applied as usual).
     X : array of shape (n_samples, 2)
+        The training points, drawn filled.
     y : array of shape (n_samples,), optional
-        Colours the points by class.
+        Colours the points by class; the title then gives the training accuracy.
     ax : matplotlib Axes, optional
     resolution : int, default 300
         Grid points per axis.
     margin : float, default 0.5
         Space around the data, in feature units (the blog's 0.5).
+    title : str, optional
+        By default the architecture and the accuracies, wrapped to the axes' width (a title
+        given is used as it is).
+    X_test, y_test : arrays of shape (n_test, 2) and (n_test,), optional
+        A test split, drawn as hollow points of its class's colour; the title adds its accuracy.
+    feature_names : pair of str, optional
+        The axes' labels (default "feature 1", "feature 2").
+    legend : bool, default True
+        A legend naming the classes (and, with a test split, which points are which).
 
     Returns
     -------
@@ -59,13 +89,16 @@ def plot_decision_boundary(net, X, y=None, ax=None, *, resolution: int = 300, ma
         ``X`` does not have exactly two features: a decision boundary is drawn in the plane of
         two features, and layernet does not project more onto two.
     """
-    X = check_features(X)
-    if X.shape[1] != 2:
-        raise DataError(f"a decision boundary is drawn over two features, but X has {X.shape[1]}")
+    X = _two_features(X)
+    has_test = X_test is not None and len(X_test) > 0
+    X_test = _two_features(X_test) if has_test else None
+    if feature_names is not None and len(feature_names) != 2:
+        raise DataError(f"feature_names must name the two features, got {list(feature_names)!r}")
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
-    (x_min, y_min), (x_max, y_max) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    shown = X if X_test is None else np.vstack([X, X_test])
+    (x_min, y_min), (x_max, y_max) = shown.min(axis=0) - margin, shown.max(axis=0) + margin
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     classes = net._class_labels()
@@ -74,22 +107,94 @@ def plot_decision_boundary(net, X, y=None, ax=None, *, resolution: int = 300, ma
     colors = plt.get_cmap("Spectral")(np.linspace(0.1, 0.9, max(len(classes), 2)))[: len(classes)]
     ax.contourf(xx, yy, predicted, levels=np.arange(len(classes) + 1) - 0.5, colors=colors, alpha=0.45)
     if y is not None:
-        index = _indices(np.asarray(y), classes)
-        point_colors = np.where(index[:, None] >= 0, colors[np.clip(index, 0, None)], [0.5, 0.5, 0.5, 1.0])
-        ax.scatter(X[:, 0], X[:, 1], c=point_colors, s=30, edgecolors="k", linewidths=0.6)
+        ax.scatter(X[:, 0], X[:, 1], c=_point_colors(y, classes, colors), s=30, edgecolors="k", linewidths=0.6)
     else:
         ax.scatter(X[:, 0], X[:, 1], s=30, c="k")
+    if X_test is not None:
+        edges = _point_colors(y_test, classes, colors) if y_test is not None else "k"
+        ax.scatter(X_test[:, 0], X_test[:, 1], s=34, facecolors="none", edgecolors=edges, linewidths=1.6)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
-    ax.set_xlabel("feature 1")
-    ax.set_ylabel("feature 2")
+    first, second = feature_names if feature_names is not None else ("feature 1", "feature 2")
+    ax.set_xlabel(str(first))
+    ax.set_ylabel(str(second))
+    if legend:
+        _class_legend(ax, classes, colors, X_test is not None)
     if title is None:
-        hidden = "-".join(map(str, net.sizes))
-        title = f"Decision boundary, {hidden} network"
+        title = f"Decision boundary, {architecture_name(net.sizes)} network"
+        scores = []
         if y is not None:
-            title += f" (accuracy {np.mean(net.predict(X) == y):.3f})"
+            scores.append(f"training accuracy {np.mean(net.predict(X) == np.asarray(y)):.3f}")
+        if X_test is not None and y_test is not None:
+            scores.append(f"test accuracy {np.mean(net.predict(X_test) == np.asarray(y_test)):.3f}")
+        if scores:
+            title += "\n" + ", ".join(scores)
+        # Wrapped to the axes' width, so a deep network's title is not clipped at both ends.
+        title = fit_text(title, ax.figure.get_figwidth() * ax.get_position().width, plt.rcParams["axes.titlesize"])
     ax.set_title(title)
     return ax
+
+
+def _two_features(X):
+    X = check_features(X)
+    if X.shape[1] != 2:
+        raise DataError(f"a decision boundary is drawn over two features, but X has {X.shape[1]}")
+    return X
+
+
+def _point_colors(y, classes, colors):
+    index = _indices(np.asarray(y), classes)
+    return np.where(index[:, None] >= 0, colors[np.clip(index, 0, None)], [0.5, 0.5, 0.5, 1.0])
+
+
+def _class_legend(ax, classes, colors, has_test: bool) -> None:
+    from matplotlib.lines import Line2D
+
+    def marker(**style):
+        return Line2D([], [], linestyle="none", marker="o", markersize=6, **style)
+
+    handles = [marker(markerfacecolor=color, markeredgecolor="k") for color in colors]
+    # Named classes (iris' species) as they are; numbered ones as "class 0", "class 1".
+    labels = [label if isinstance(label, str) else f"class {label}" for label in classes.tolist()]
+    if has_test:
+        handles.append(marker(markerfacecolor="0.6", markeredgecolor="k"))
+        handles.append(marker(markerfacecolor="none", markeredgecolor="k"))
+        labels += ["training", "test"]
+    ax.legend(handles, labels, fontsize=8, framealpha=0.85, loc="best")
+
+
+def architecture_name(sizes) -> str:
+    """Layer sizes joined by dashes, three or more equal hidden layers as depth x width.
+
+    >>> architecture_name([2, 50, 50, 50, 50, 2]), architecture_name([2, 5, 5, 3, 2])
+    ('2-4x50-2', '2-5-5-3-2')
+    """
+    sizes = list(sizes)
+    parts, hidden = [str(sizes[0])], sizes[1:-1]
+    i = 0
+    while i < len(hidden):
+        j = i
+        while j < len(hidden) and hidden[j] == hidden[i]:
+            j += 1
+        parts.append(f"{j - i}x{hidden[i]}" if j - i > 2 else "-".join([str(hidden[i])] * (j - i)))
+        i = j
+    parts.append(str(sizes[-1]))
+    return "-".join(parts)
+
+
+def fit_text(text: str, width_inches: float, fontsize) -> str:
+    """``text`` wrapped (at spaces) into lines that fit ``width_inches`` at ``fontsize``.
+
+    A character of matplotlib's default sans-serif is at most about 0.6 em wide on average
+    for such titles; the lines are wrapped to that many characters per line.
+    """
+    import textwrap
+
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=fontsize).get_size_in_points()
+    columns = max(12, int(width_inches * 72 / (0.6 * points)))
+    return "\n".join(textwrap.fill(line, columns) for line in str(text).split("\n"))
 
 
 def plot_cost_history(history, ax=None, *, title: str = "Cost per iteration", log: bool | None = None):
@@ -303,7 +408,7 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
         ax = axes[depths.index(fit.depth), widths.index(fit.width)]
         ax.set_visible(True)
         panel_title = f"{fit.depth}x{fit.width}: train {fit.train_accuracy:.2f}, val {fit.validation_accuracy:.2f}"
-        plot_decision_boundary(fit.network, X, y, ax=ax, resolution=resolution, title=panel_title)
+        plot_decision_boundary(fit.network, X, y, ax=ax, resolution=resolution, title=panel_title, legend=False)
         ax.collections[-1].set_sizes([9])  # the data points: smaller in a small panel
         ax.title.set_fontsize(8)
         ax.set_xlabel("")
@@ -325,7 +430,7 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
             f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
-    figure.suptitle(title, fontsize=10)
+    figure.suptitle(fit_text(title, figure.get_figwidth() - 0.3, 10), fontsize=10)
     figure.tight_layout()
     return figure
 

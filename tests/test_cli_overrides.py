@@ -82,7 +82,9 @@ def test_dotted_options_before_the_config_file(tmp_path):
 
 
 def test_the_short_options_are_aliases(tmp_path):
-    config = _saved_config(tmp_path, "--lambda", "0.5", "--threads", "1", "--learning-rate", "0.5", "--max-iter", "2")
+    config = _saved_config(
+        tmp_path, "--lambda", "0.5", "--threads", "1", "--method", "gd", "--learning-rate", "0.5", "--max-iter", "2"
+    )
     assert config["training"] == {**config["training"], "lambda": 0.5, "threads": 1, "learning_rate": 0.5}
     assert set(ALIASES.values()) <= {"seed"} | {f"{s}.{k}" for s in ("network", "training") for k in _keys(s)}
 

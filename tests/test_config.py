@@ -61,7 +61,7 @@ def test_defaults_from_an_almost_empty_file(tmp_path):
         ("[data]\nn_samples = 1\n", "data.n_samples must be an integer >= 2"),
         ("[network]\nlayers = [2]\n", "network.layers must be a list of at least two layer sizes"),
         ("[network]\nlayers = [2, 0, 2]\n", r"network.layers\[1\] must be an integer >= 1, got 0"),
-        ("[network]\nhidden = 'swish'\n", "network.hidden: unknown activation 'swish'; known activations:"),
+        ("[network]\nhidden = 'swish'\n", "network.hidden: unknown activation 'swish'; hidden activations: identity,"),
         ("[network]\nlayers = [2, 3, 3, 2]\nhidden = ['tanh']\n", "network.hidden lists 1 activation"),
         ("seed = -1\n", r"seed must be an integer in \[0, 4294967295\] \(or None\), got -1"),
         ("data = 3\n", r"\[data\] must be a table"),

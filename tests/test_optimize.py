@@ -248,3 +248,15 @@ def test_precision_loss_is_explained():
     assert outcome.status == "precision_loss"
     assert "float64" in outcome.message and "scipy:" in outcome.message
     np.testing.assert_allclose(outcome.x, np.ones(3), atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs"])
+def test_the_callback_reports_the_largest_gradient_component(method):
+    seen = []
+    outcome = minimize(quadratic, np.zeros(3), method=method, tol=1e-8, callback=seen.append)
+    # The oracle: the quadratic's gradient A x - b, written out, at the last iterate.
+    assert seen[-1].grad_max == pytest.approx(np.max(np.abs(A @ outcome.x - B)), rel=1e-9, abs=1e-15)
+    if method == "cg":  # (L-BFGS also stops on its cost-decrease tolerance)
+        assert seen[-1].grad_max <= 1e-8 and outcome.status == "converged"  # what the tol test compared
+    for info in seen:  # the infinity norm against the 2-norm of the same vector
+        assert info.grad_max <= info.grad_norm <= np.sqrt(3) * info.grad_max * (1 + 1e-12)

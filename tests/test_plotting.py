@@ -100,3 +100,62 @@ def test_a_training_record_without_validation_draws_the_cost_alone(moons):
     plt.close(ax.figure)
     with pytest.raises(ln.LayerNetError, match="training made no iteration"):
         ln.plot_training([])
+
+
+def _inside(figure, *artists) -> bool:
+    """Whether every artist as drawn lies wholly inside the figure (nothing clipped at its edges)."""
+    figure.canvas.draw()
+    renderer, whole = figure.canvas.get_renderer(), figure.bbox
+    boxes = [artist.get_window_extent(renderer) for artist in artists]
+    return all(b.x0 >= whole.x0 and b.x1 <= whole.x1 and b.y0 >= whole.y0 and b.y1 <= whole.y1 for b in boxes)
+
+
+def test_boundary_legend_axes_test_points_and_accuracies(fitted):
+    from sklearn.metrics import accuracy_score
+
+    net, X, y, _ = fitted
+    X_train, y_train, X_test, y_test = X[:150], y[:150], X[150:], y[150:]
+    ax = ln.plot_decision_boundary(
+        net, X_train, y_train, X_test=X_test, y_test=y_test, feature_names=["width", "height"], resolution=40
+    )
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == [f"class {c}" for c in np.unique(y)] + ["training", "test"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("width", "height")
+    hollow = ax.collections[-1]
+    assert len(hollow.get_offsets()) == len(X_test) and len(hollow.get_facecolors()) == 0
+    title = ax.get_title()
+    assert f"training accuracy {accuracy_score(y_train, net.predict(X_train)):.3f}" in title
+    assert f"test accuracy {accuracy_score(y_test, net.predict(X_test)):.3f}" in title
+
+
+def test_boundary_legend_names_named_classes(moons):
+    X, y = moons
+    names = np.array(["left", "right"])[y]
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    ln.train(net, X, names, method="lbfgs", max_iter=5)
+    ax = ln.plot_decision_boundary(net, X, names, resolution=20)
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["left", "right"]
+
+
+def test_a_deep_networks_title_fits(moons):
+    X, y = moons
+    net = ln.Network([2, *[50] * 10, 2]).init(seed=0)
+    ax = ln.plot_decision_boundary(net, X, y, resolution=20)
+    assert "2-10x50-2" in ax.get_title()
+    assert _inside(ax.figure, ax.title)
+
+
+def test_the_study_boundaries_title_fits(moons):
+    from types import SimpleNamespace
+
+    X, y = moons
+    fits = [
+        SimpleNamespace(
+            depth=depth, width=width, lambda_=1e-3, n_folds=5, train_accuracy=0.9, validation_accuracy=0.8,
+            network=ln.Network([2, *[width] * depth, 2]).init(seed=0),  # drawn untrained: only titles matter
+        )
+        for depth in (1, 2, 3)
+        for width in (1, 3, 5)
+    ]
+    figure = ln.plotting.plot_study_boundaries(fits, X[:20], y[:20], resolution=4)
+    assert _inside(figure, figure._suptitle, *(ax.title for ax in figure.axes))

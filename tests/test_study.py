@@ -231,7 +231,7 @@ def test_to_dataframe(result):
 
 def test_to_dataframe_without_pandas_says_so(monkeypatch, result):
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match="needs pandas.*pip install pandas"):
+    with pytest.raises(ImportError, match=r"needs pandas.*pip install 'layernet\[study\]'"):
         result.to_dataframe()
 
 

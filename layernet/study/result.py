@@ -135,6 +135,6 @@ class StudyResult:
             import pandas as pd
         except ImportError:
             raise ImportError(
-                "StudyResult.to_dataframe needs pandas, which layernet does not require: pip install pandas"
+                "StudyResult.to_dataframe needs pandas, which layernet does not require: pip install 'layernet[study]'"
             ) from None
         return pd.DataFrame(rows, columns=columns)
