@@ -20,7 +20,8 @@ from .render import confusion_table, display, say
 def _evaluation_data(model: ln.Network, data: Path | None, label: str):
     """Features and labels to evaluate on: a CSV, a configuration, or the model's own run."""
     if data is not None and data.suffix.lower() == ".csv":
-        dataset = ln.datasets.read_csv(data, label=int(label) if label.lstrip("-").isdigit() else label)
+        column = int(label) if label.lstrip("-").isdigit() else label
+        dataset = ln.datasets.read_csv(data, label=column, task=model.task)
         return dataset.X, dataset.y, str(data)
     if data is not None:
         cfg = ln.RunConfig.from_toml(data)
@@ -41,7 +42,7 @@ def evaluate(
     label: Annotated[str, typer.Option("--label", help="CSV label column, by name or index.")] = "-1",
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
-    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one)."""
+    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one); RMSE, MAE and R² for a regression model."""
     net = ln.load(model)
     X, y, description = _evaluation_data(net, data, label)
     result = ln.evaluate(net, X, y)
@@ -49,6 +50,9 @@ def evaluate(
         print(json.dumps(ln.persistence.json_safe({**result.to_dict(), "data": description}), indent=2))
         return
     say(f"{model}: {description}")
+    if net.is_regressor:
+        say(f"RMSE {result.rmse:.6g}, MAE {result.mae:.6g}, R² {result.r2:.4f}, cost {result.cost:.6f} (unregularized)")
+        return
     say(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)")
     display(confusion_table(result))
 
@@ -61,14 +65,20 @@ def predict(
     ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
 ) -> None:
-    """Predict one label per row of FEATURES.csv."""
+    """Predict one label per row of FEATURES.csv (a regression model: one value per output)."""
     net = ln.load(model)
     writable(output, "--output")
     X, _ = ln.datasets.read_features_csv(features, n_features=net.n_features)
     labels = net.predict(X)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if proba:
+    if net.is_regressor:
+        if proba:
+            raise ln.LayerNetError("--proba is for classifiers; this model is a regression and predicts values")
+        values = labels.reshape(len(X), -1)
+        writer.writerow(["value"] if values.shape[1] == 1 else [f"value_{k + 1}" for k in range(values.shape[1])])
+        writer.writerows([repr(float(v)) for v in row] for row in values)
+    elif proba:
         probabilities = net.predict_proba(X)
         writer.writerow(["label", *[f"p_{c}" for c in net._class_labels().tolist()]])
         for label, row in zip(labels.tolist(), probabilities):

@@ -66,10 +66,18 @@ def summary_table(metrics: dict) -> Table:
         ("data", f"{metrics['data']}: {metrics['n_train']} train, {metrics['n_test']} test"),
         ("method", f"{metrics['method']}, lambda = {metrics['lambda']:g}"),
         ("cost", _number(metrics["cost"])),
-        ("train accuracy", percent(metrics["train_accuracy"])),
     ]
-    if metrics["test_accuracy"] is not None:
-        rows.append(("test accuracy", percent(metrics["test_accuracy"])))
+    if metrics.get("task") == "regression":
+        inferred = " (inferred from the identity output)" if metrics.get("task_inferred") else ""
+        rows.insert(0, ("task", f"regression{inferred}"))
+        for part in ("train", "test"):
+            if metrics.get(f"{part}_rmse") is not None:
+                rows.append((f"{part} RMSE / MAE", f"{_number(metrics[f'{part}_rmse'])} / {_number(metrics[f'{part}_mae'])}"))
+                rows.append((f"{part} R²", _number(metrics[f"{part}_r2"])))
+    else:
+        rows.append(("train accuracy", percent(metrics["train_accuracy"])))
+        if metrics["test_accuracy"] is not None:
+            rows.append(("test accuracy", percent(metrics["test_accuracy"])))
     status_style = "green" if metrics["converged"] else "yellow"
     rows += [
         ("iterations", str(metrics["iterations"])),
@@ -140,7 +148,7 @@ def model_table(path, net, metadata: dict) -> Table:
         ("architecture", "-".join(map(str, net.sizes))),
         ("activations", ", ".join(net.activations)),
         ("parameters", str(net.n_params)),
-        ("classes", classes),
+        ("task", net.task) if net.is_regressor else ("classes", classes),
         ("feature scaling", "standardized (saved with the model)" if net.scaler is not None else "none"),
     ]
     training = metadata.get("training") or {}
@@ -149,9 +157,14 @@ def model_table(path, net, metadata: dict) -> Table:
         if training.get("data"):
             rows.append(("data", f"{training['data']}, seed {training.get('seed', '?')}"))
         rows.append(("cost", _number(training.get("cost"))))
-        rows.append(("train accuracy", percent(training.get("train_accuracy"))))
-        if training.get("test_accuracy") is not None:
-            rows.append(("test accuracy", percent(training["test_accuracy"])))
+        if net.is_regressor:
+            for part in ("train", "test"):
+                if isinstance(training.get(f"{part}_r2"), (int, float)):
+                    rows.append((f"{part} R²", _number(training[f"{part}_r2"])))
+        else:
+            rows.append(("train accuracy", percent(training.get("train_accuracy"))))
+            if training.get("test_accuracy") is not None:
+                rows.append(("test accuracy", percent(training["test_accuracy"])))
         rows.append(
             ("iterations", f"{training.get('iterations', '?')} ({training.get('evaluations', '?')} evaluations)")
         )

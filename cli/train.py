@@ -59,6 +59,13 @@ def cap_threads(cfg: ln.RunConfig, quiet: bool = False) -> ln.RunConfig:
     return cfg.override({"training.threads": cores})
 
 
+def _plot_fit(run: ln.Run):
+    """The decision boundary of a classifier; a regression network's fitted curve (or fitted against actual)."""
+    if run.network.is_regressor:
+        return ln.plot_regression(run.network, run.X_train, run.y_train)
+    return ln.plot_decision_boundary(run.network, run.X_train, run.y_train)
+
+
 def train(
     ctx: typer.Context,
     config: ConfigArgument = None,
@@ -87,7 +94,11 @@ def train(
         ),
     ] = None,
     plot: Annotated[
-        Optional[Path], typer.Option("--plot", parser=output_path, help="Draw the decision boundary to this PNG.")
+        Optional[Path], typer.Option(
+            "--plot",
+            parser=output_path,
+            help="Draw the decision boundary (regression: the fitted curve, or fitted against actual) to this PNG.",
+        )
     ] = None,
     cost_plot: Annotated[
         Optional[Path], typer.Option("--cost-plot", parser=output_path, help="Draw cost per iteration to this PNG.")
@@ -103,10 +114,13 @@ def train(
     cfg = cap_threads(load_config(config, [*aliased(ctx, ALIASES), *parse_sets(sets)]), quiet)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
-    if plot is not None and cfg.network.layers[0] != 2:
+    regression = cfg.network.resolved_task == "regression"
+    if plot is not None and not regression and cfg.network.layers[0] != 2:
         raise ln.LayerNetError(
             f"--plot draws a decision boundary over two features; this network takes {cfg.network.layers[0]}"
         )
+    if regression and cfg.network.task is None and not quiet and not as_json:
+        say("note: task is regression (inferred from the identity output)", stderr=True, style="yellow")
 
     show_progress = not quiet and sys.stdout.isatty()
     with TrainingProgress(show_progress, cfg.training.max_iter) as progress:
@@ -120,8 +134,8 @@ def train(
         (save, "model", lambda: ln.save(run.network, save)),
         (
             plot,
-            "decision boundary",
-            lambda: save_plot(lambda: ln.plot_decision_boundary(run.network, run.X_train, run.y_train), plot),
+            "fitted curve" if regression else "decision boundary",
+            lambda: save_plot(lambda: _plot_fit(run), plot),
         ),
         (
             cost_plot if run.result.iterations else None,

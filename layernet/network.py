@@ -26,7 +26,7 @@ from .packing import ParameterPacker
 from .preprocessing import Scaler
 from .validation import as_real_array, check_features, check_lambda
 
-__all__ = ["Network", "INITIALIZERS"]
+__all__ = ["Network", "INITIALIZERS", "TASKS", "check_targets"]
 
 Initializer = Callable[[object, int, int], np.ndarray]
 
@@ -70,6 +70,13 @@ class Network:
     output : str or Activation, default "sigmoid"
         The output activation; it also picks the cost (see :mod:`layernet.losses`).
     dtype : numpy floating dtype, default float64
+    task : {"classification", "regression"} or None, default None
+        What the outputs mean. None infers it from the output: an identity output is a
+        regression (values: ``predict`` returns them, ``score`` is R²), any other output a
+        classification (labels). ``"regression"`` also suits other squared-error outputs (tanh
+        for targets in [-1, 1]); sigmoid and softmax outputs, whose costs are cross-entropies,
+        are classifiers only. ``"classification"`` with an identity output keeps the linear
+        units as classifiers (thresholded at 0.5, or the most active unit).
 
     Attributes
     ----------
@@ -99,6 +106,7 @@ class Network:
         hidden: str | Activation | Sequence[str | Activation] = "sigmoid",
         output: str | Activation = "sigmoid",
         dtype=np.float64,
+        task: str | None = None,
     ) -> None:
         try:
             dtype = np.dtype(dtype)
@@ -119,6 +127,7 @@ class Network:
             )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
         self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
+        self.task = _task(task, self.output_activation)
         last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
             # A custom activation returning the wrong shape would be broadcast silently: probe it once.
@@ -361,9 +370,20 @@ class Network:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, p / total, 1.0 / p.shape[1])
 
+    @property
+    def is_regressor(self) -> bool:
+        """Whether the network predicts values (``task == "regression"``) rather than labels."""
+        return self.task == "regression"
+
     def predict(self, X) -> np.ndarray:
-        """The predicted label of each row of ``X``: the most active output unit's class."""
+        """The predicted label of each row of ``X``: the most active output unit's class.
+
+        A regression network returns its outputs: shape ``(n_samples,)`` for one output unit,
+        ``(n_samples, n_outputs)`` otherwise.
+        """
         z, a = self._predicted(X)
+        if self.is_regressor:
+            return a[:, 0].copy() if self.n_outputs == 1 else a
         if self.output_activation.name in ("sigmoid", "softmax"):
             # Ranked by z: the same order as a, without ties between units saturated at 0 or 1.
             index = (z[:, 0] >= 0.0).astype(np.intp) if self.n_outputs == 1 else np.argmax(z, axis=1)
@@ -376,12 +396,20 @@ class Network:
     def score(self, X, y) -> float:
         """Accuracy, the fraction of rows of ``X`` whose predicted label equals ``y``.
 
+        For a regression network, the coefficient of determination R² of the predictions, as
+        scikit-learn's ``r2_score`` computes it (averaged uniformly over several outputs).
+
         Raises
         ------
         DataError
             ``y`` holds a label the network was not trained on.
         """
         X = check_features(X, self.n_features, dtype=self.dtype)
+        if self.is_regressor:
+            from sklearn.metrics import r2_score  # scikit-learn only where a regressor is scored
+
+            Y = self.targets(y, len(X))
+            return float(r2_score(Y, self.predict(X).reshape(Y.shape)))
         y = check_labels(y, len(X))
         classes = self._class_labels()
         unseen = class_indices(y, classes) < 0
@@ -389,6 +417,18 @@ class Network:
             missing = np.unique(y[unseen])[:5].tolist()
             raise DataError(f"labels {missing} were not seen in training; known classes: {classes.tolist()}")
         return float(np.mean(self.predict(X) == y))
+
+    def targets(self, y, n_samples: int | None = None) -> np.ndarray:
+        """Regression targets ``y`` as an ``(n_samples, n_outputs)`` array, checked.
+
+        ``y`` may be 1-D for a network with one output unit.
+
+        Raises
+        ------
+        DataError
+            ``y`` is not numeric, not finite, or its shape does not fit the output layer.
+        """
+        return check_targets(y, self.n_outputs, n_samples, dtype=self.dtype)
 
     def encode(self, y) -> np.ndarray:
         """One-hot target rows for labels ``y``, in the order of :attr:`classes_`."""
@@ -399,18 +439,21 @@ class Network:
 
     def get_config(self) -> dict:
         """The constructor arguments as a plain dict (activations by name)."""
-        return {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype.name}
+        config = {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype.name}
+        if self.task != _task(None, self.output_activation):
+            config["task"] = self.task  # only when it differs from the inferred one (older files have none)
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> Network:
         """Rebuild an (uninitialized) network from :meth:`get_config`'s dict."""
         layers = [Layer.from_config(layer) for layer in config["layers"]]
-        return cls(layers, dtype=config.get("dtype", "float64"))
+        return cls(layers, dtype=config.get("dtype", "float64"), task=config.get("task"))
 
     def copy(self) -> Network:
         """An independent network with the same layers, parameters and classes."""
         layers = [Layer(layer.n_in, layer.n_out, layer.activation) for layer in self.layers]
-        twin = type(self)(layers, dtype=self.dtype)
+        twin = type(self)(layers, dtype=self.dtype, task=self.task)
         np.copyto(twin._theta, self._theta)
         twin.initialized = self.initialized
         twin.classes_ = None if self.classes_ is None else self.classes_.copy()
@@ -492,6 +535,44 @@ class Network:
         work = self._engine.cached(n_samples)
         np.copyto(work.theta, self._theta if theta is None else self._check_theta(theta))
         return work
+
+
+#: The tasks a network can serve.
+TASKS = ("classification", "regression")
+
+
+def _task(task, output: Activation) -> str:
+    """``task`` checked against the output activation, or inferred from it when None."""
+    if task is None:
+        return "regression" if output.name == "identity" else "classification"
+    if task not in TASKS:
+        raise LayerNetError(f"task must be one of {', '.join(TASKS)} (or None: from the output), got {task!r}")
+    if task == "regression" and output.name in ("sigmoid", "softmax"):
+        raise LayerNetError(
+            f"a regression network needs a squared-error output such as 'identity'; its {output.name!r} output "
+            "is trained with a cross-entropy, for classes"
+        )
+    return task
+
+
+def check_targets(y, n_outputs: int, n_samples: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Regression targets as a finite ``(n_samples, n_outputs)`` array (1-D ``y`` for one output)."""
+    Y = as_real_array(y, "y", dtype, "numeric regression targets")
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.ndim != 2 or Y.shape[1] != n_outputs:
+        raise DataError(
+            f"y must hold one target column per output unit ({n_outputs}), got shape {np.shape(y)}"
+            + ("; a regression network with several outputs takes y of shape (n_samples, n_outputs)" if n_outputs > 1 else "")
+        )
+    if n_samples is not None and len(Y) != n_samples:
+        raise DataError(f"X has {n_samples} samples but y has {len(Y)} targets")
+    if len(Y) == 0:
+        raise DataError("y is empty: it has 0 targets")
+    if not np.isfinite(Y).all():
+        row = int(np.argwhere(~np.isfinite(Y))[0][0])
+        raise DataError(f"y must be finite: it holds a non-finite target at row {row}")
+    return np.ascontiguousarray(Y)
 
 
 def _overflowed_to_inf(J: float) -> float:

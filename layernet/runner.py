@@ -17,7 +17,7 @@ from .training import TrainResult, train
 __all__ = ["Run", "RunData", "build_network", "load_data", "recorded_config", "run"]
 
 #: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
-GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris")
+GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes")
 
 
 @dataclass
@@ -79,6 +79,7 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
             n_classes=data_cfg.n_classes,
             path=data_cfg.path,
             label=data_cfg.label,
+            task=config.network.resolved_task,
         )
     except LayerNetError:
         raise
@@ -98,7 +99,7 @@ def build_network(config: RunConfig) -> Network:
     net_cfg = config.network
     check_network_memory(net_cfg.layers)
     hidden = list(net_cfg.hidden) if isinstance(net_cfg.hidden, tuple) else net_cfg.hidden
-    return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
+    return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output, task=net_cfg.resolved_task)
 
 
 def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
@@ -130,11 +131,14 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         network.scaler = Scaler.fit(data.X_train)
     network.init(rng=stream if train_cfg.seed is None else np.random.RandomState(train_cfg.seed))
     options = train_cfg if threads is None else train_cfg.replace(threads=threads)
-    result = train(network, data.X_train, data.y_train, options, callback=callback, classes=np.unique(data.dataset.y))
+    regression = network.is_regressor
+    classes = None if regression else np.unique(data.dataset.y)
+    result = train(network, data.X_train, data.y_train, options, callback=callback, classes=classes)
     metrics = {
         "cost": result.cost,
-        "train_accuracy": network.score(data.X_train, data.y_train),
-        "test_accuracy": network.score(data.X_test, data.y_test) if len(data.y_test) else None,
+        "task": network.task,
+        "task_inferred": config.network.task is None,
+        **_scores(network, data),
         "iterations": result.iterations,
         "evaluations": result.evaluations,
         "seconds": result.seconds,
@@ -152,11 +156,33 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         "n_test": int(len(data.y_test)),
         "threads": result.threads,
     }
-    for key in ("train_accuracy", "test_accuracy", "seed", "data"):
+    for key in ("train_accuracy", "test_accuracy", "seed", "data", *(_REGRESSION_KEYS if regression else ())):
         network.training_summary[key] = metrics[key]
     # The whole configuration, with the seed actually used: enough to rebuild the data later.
     network.training_summary["config"] = config.to_dict()
     return Run(config, network, result, metrics, data.dataset, data.X_train, data.y_train, data.X_test, data.y_test)
+
+
+#: The regression scores in a run's metrics (and a model's training summary).
+_REGRESSION_KEYS = tuple(f"{part}_{name}" for part in ("train", "test") for name in ("rmse", "mae", "r2"))
+
+
+def _scores(network: Network, data: RunData) -> dict:
+    """Accuracies for a classifier; for a regression network accuracies None and RMSE, MAE, R²."""
+    has_test = bool(len(data.y_test))
+    if not network.is_regressor:
+        return {
+            "train_accuracy": network.score(data.X_train, data.y_train),
+            "test_accuracy": network.score(data.X_test, data.y_test) if has_test else None,
+        }
+    from .evaluation import regression_metrics
+
+    scores: dict = {"train_accuracy": None, "test_accuracy": None}
+    for part, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
+        values = regression_metrics(y, network.predict(X)) if part == "train" or has_test else {}
+        for name in ("rmse", "mae", "r2"):
+            scores[f"{part}_{name}"] = values.get(name)
+    return scores
 
 
 #: The sources whose size the configuration sets (``n_samples``), checked before generating.

@@ -98,8 +98,11 @@ def train(
         ``net.theta`` (a vector from the course's or the blog's code drops in). A network that
         has neither is first initialized with the options' ``seed``.
     X : array of shape (n_samples, n_features)
-    y : array of shape (n_samples,)
+    y : array of shape (n_samples,), or (n_samples, n_outputs) for a regression
         Class labels of any kind (ints, strings); encoded one-hot in the order of ``classes``.
+        For a regression network (``net.task == "regression"``, an identity output), the
+        continuous targets themselves: one column per output unit (1-D for one unit). The cost
+        is then the course's squared error, ``1/(2m)`` times the sum over samples and outputs.
     options : TrainOptions or dict, optional
         How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
         ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
@@ -135,11 +138,16 @@ def train(
     if not isinstance(net, Network):
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
     X = check_features(X, net.n_features, dtype=net.dtype)
-    y = check_labels(y, len(X))
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
-    classes = net._classes_for(y, classes)
-    Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    if net.is_regressor:
+        if classes is not None:
+            raise LayerNetError("classes= is for classifiers; this network is a regression (task 'regression')")
+        Y = net.targets(y, len(X))  # continuous targets, one column per output unit
+    else:
+        y = check_labels(y, len(X))
+        classes = net._classes_for(y, classes)
+        Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
 
     if not net.initialized and not net.theta.any():
         # Never drawn, never assigned, still all zeros (the vector a new network starts with);
@@ -177,7 +185,7 @@ def train(
                 f"{outcome.message}; no finite parameters were reached, so the network keeps its starting ones"
             )
     net.classes_ = classes
-    if outcome.status == "converged":
+    if outcome.status == "converged" and not net.is_regressor:
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)

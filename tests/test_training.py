@@ -61,7 +61,7 @@ def test_momentum_speeds_up_gradient_descent(moons):
 def test_gradient_descent_divergence_is_reported_not_warned(rng):
     X = rng.normal(size=(20, 2)) * 10
     y = rng.integers(0, 2, size=20)
-    net = ln.Network([2, 2], output="identity").init(seed=0)
+    net = ln.Network([2, 2], output="identity", task="classification").init(seed=0)
     result = ln.train(net, X, y, method="gd", learning_rate=1e3, max_iter=500)
     assert result.status == "diverged"
     assert "learning_rate" in result.message
