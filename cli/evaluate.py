@@ -42,7 +42,10 @@ def evaluate(
     label: Annotated[str, typer.Option("--label", help="CSV label column, by name or index.")] = "-1",
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
-    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one); RMSE, MAE and R² for a regression model."""
+    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one).
+
+    A regression model gets RMSE, MAE, R² and its cost.
+    """
     net = ln.load(model)
     X, y, description = _evaluation_data(net, data, label)
     result = ln.evaluate(net, X, y)

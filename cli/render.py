@@ -72,7 +72,8 @@ def summary_table(metrics: dict) -> Table:
         rows.insert(0, ("task", f"regression{inferred}"))
         for part in ("train", "test"):
             if metrics.get(f"{part}_rmse") is not None:
-                rows.append((f"{part} RMSE / MAE", f"{_number(metrics[f'{part}_rmse'])} / {_number(metrics[f'{part}_mae'])}"))
+                errors = f"{_number(metrics[f'{part}_rmse'])} / {_number(metrics[f'{part}_mae'])}"
+                rows.append((f"{part} RMSE / MAE", errors))
                 rows.append((f"{part} R²", _number(metrics[f"{part}_r2"])))
     else:
         rows.append(("train accuracy", percent(metrics["train_accuracy"])))

@@ -24,7 +24,9 @@ from .errors import DataError
 __all__ = ["Dataset", "SOURCES", "REGRESSION_SOURCES", "load", "read_csv", "read_features_csv", "split"]
 
 #: Data sources a run configuration can name.
-SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes", "csv")
+SOURCES = (
+    "moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes", "csv",
+)  # fmt: skip
 #: The sources whose targets are continuous (a regression problem); csv is either.
 REGRESSION_SOURCES = ("regression", "friedman1", "diabetes")
 

@@ -561,9 +561,10 @@ def check_targets(y, n_outputs: int, n_samples: int | None = None, dtype=np.floa
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1)
     if Y.ndim != 2 or Y.shape[1] != n_outputs:
+        hint = "; a regression network with several outputs takes y of shape (n_samples, n_outputs)"
         raise DataError(
             f"y must hold one target column per output unit ({n_outputs}), got shape {np.shape(y)}"
-            + ("; a regression network with several outputs takes y of shape (n_samples, n_outputs)" if n_outputs > 1 else "")
+            + (hint if n_outputs > 1 else "")
         )
     if n_samples is not None and len(Y) != n_samples:
         raise DataError(f"X has {n_samples} samples but y has {len(Y)} targets")

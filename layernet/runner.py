@@ -17,7 +17,9 @@ from .training import TrainResult, train
 __all__ = ["Run", "RunData", "build_network", "load_data", "recorded_config", "run"]
 
 #: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
-GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes")
+GENERATED_SOURCES = (
+    "moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes",
+)  # fmt: skip
 
 
 @dataclass
