@@ -68,8 +68,8 @@ def test_import_layernet_leaves_sklearn_unloaded_until_the_estimator_is_used():
 
 
 def test_unknown_attribute_of_the_package_still_raises_attribute_error():
-    with pytest.raises(AttributeError, match="no attribute 'LayerNetRegressor'"):
-        ln.LayerNetRegressor  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'LayerNetRanker'"):
+        ln.LayerNetRanker  # noqa: B018
 
 
 # -- scikit-learn's own estimator checks -----------------------------------------------------
