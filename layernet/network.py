@@ -345,6 +345,77 @@ class Network:
 
         return cost_and_grad
 
+    def hessp(self, theta, v, X, Y, lambda_: float = 0.0) -> np.ndarray:
+        """The exact product ``H v`` of the cost's Hessian at ``theta`` with ``v``.
+
+        By Pearlmutter's R-operator (:mod:`layernet.curvature`): one forward and one backward
+        R-pass, about the cost of two gradients, never the ``n_params**2`` matrix. Every hidden
+        activation (and an output other than sigmoid, softmax or identity) needs a second
+        derivative (:meth:`Activation.second_derivative`); relu's is 0 off its kink.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,) or None
+            The point (None: the network's own parameters, which are never modified).
+        v : array of shape (n_params,)
+        X, Y, lambda_
+            As for :meth:`cost_and_grad`.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+        """
+        return self._curvature_product(theta, v, X, Y, lambda_, gauss_newton=False)
+
+    def gauss_newton_product(self, theta, v, X, Y, lambda_: float = 0.0) -> np.ndarray:
+        """``G v`` for the (positive semi-definite) Gauss-Newton matrix ``G = J^T H_out J``.
+
+        ``J`` is the Jacobian of the output layer's pre-activations in ``theta`` and ``H_out`` the
+        cost's Hessian in them; the regularization adds ``lambda_ / m`` on the weights. It is
+        the Hessian without the terms of the units' second derivatives and the residuals, so it
+        needs no second derivatives. Arguments as for :meth:`hessp`.
+        """
+        return self._curvature_product(theta, v, X, Y, lambda_, gauss_newton=True)
+
+    def curvature_evaluator(self, X, Y, lambda_: float = 0.0, *, gauss_newton: bool = False):
+        """A fast ``hessp(theta, v) -> H v`` for an optimizer: inputs checked once, here.
+
+        The evaluator owns its work buffers and keeps the forward pass of the latest ``theta``,
+        so several products at one point (a trust-region step) cost one forward pass.
+        """
+        from .curvature import Curvature, check_second_derivatives
+
+        if not gauss_newton:
+            check_second_derivatives(self.layers)
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        work = self._engine.workspace(len(X))
+        work.set_inputs(X, Y)
+        curvature = Curvature(self._engine, work, lambda_)
+
+        def hessp(theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):  # overflow at a far point shows as inf or NaN, as in the gradient
+                return curvature.product(theta, np.asarray(v, dtype=np.float64), gauss_newton)
+
+        return hessp
+
+    def _curvature_product(self, theta, v, X, Y, lambda_, gauss_newton: bool) -> np.ndarray:
+        from .curvature import Curvature, check_second_derivatives
+
+        if not gauss_newton:
+            check_second_derivatives(self.layers)
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        v = self._check_theta(v).astype(np.float64) if v is not None else None
+        if v is None:
+            raise LayerNetError("v must be a vector of shape (n_params,)")
+        work = self._load(theta, len(X))
+        work.set_inputs(X, Y)
+        with np.errstate(all="ignore"):
+            return Curvature(self._engine, work, lambda_).product(work.theta.copy(), v, gauss_newton)
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_classes)``, rows summing to 1.
 

@@ -11,7 +11,7 @@ from .errors import DataError, LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import IterationInfo, OptimizeOutcome, minimize
-from .options import TrainOptions
+from .options import SECOND_ORDER, TrainOptions
 from .threads import blas_threads, choose_threads
 from .validation import check_features
 
@@ -156,6 +156,10 @@ def train(
     theta0 = net.theta.copy()
     threads = options.threads or choose_threads(len(X), net.sizes)
     method, lambda_ = options.method, options.lambda_
+    hessp = None
+    if method in SECOND_ORDER:
+        # Checked here, before training: an activation without a second derivative is refused by name.
+        hessp = net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
     try:
         with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
@@ -170,6 +174,7 @@ def train(
                 learning_rate=options.learning_rate,
                 momentum=options.momentum,
                 resolution=float(np.finfo(net.dtype).eps),
+                hessp=hessp,
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
