@@ -181,3 +181,26 @@ def test_second_order_methods_train_the_reference_behind_ln_train(moons, method)
         ln.Network([2, 3, 2]).init(seed=0), X, y, method=method, callback=lambda info: info.iteration >= 2
     )
     assert stopped.status == "stopped" and stopped.iterations == 2
+
+
+@pytest.mark.parametrize("method", ["trust-krylov", "trust-ncg", "newton-cg"])
+def test_minimize_takes_scipys_own_steps_with_hessp(method):
+    import scipy.optimize as so
+
+    from layernet.optimize import minimize
+
+    x0 = np.array([-1.2, 1.0, 0.5])
+    options = {"xtol": 1e-5} if method == "newton-cg" else {"gtol": 1e-5}
+    calls = []
+
+    def counted(x, v):
+        calls.append(1)
+        return so.rosen_hess_prod(x, v)
+
+    reference = so.minimize(so.rosen, x0, jac=so.rosen_der, hessp=counted, method=method, options=options)
+    outcome = minimize(lambda x: (so.rosen(x), so.rosen_der(x)), x0, method=method, hessp=so.rosen_hess_prod)
+    assert outcome.status == "converged" and reference.success
+    np.testing.assert_allclose(outcome.x, reference.x, rtol=0, atol=1e-12)
+    assert outcome.iterations == reference.nit and outcome.hessp_products == len(calls)
+    with pytest.raises(ln.LayerNetError, match="needs Hessian-vector products"):
+        minimize(lambda x: (so.rosen(x), so.rosen_der(x)), x0, method=method)
