@@ -81,7 +81,9 @@ def train(
         Optional[str], typer.Option("--output", help="Output activation: sigmoid, softmax, identity.")
     ] = None,
     lambda_: Annotated[Optional[float], typer.Option("--lambda", help="Regularization strength.")] = None,
-    method: Annotated[Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs or gd.")] = None,
+    method: Annotated[
+        Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs, gd, trust-krylov, trust-ncg or newton-cg.")
+    ] = None,
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
     learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="Step size for gd.")] = None,
