@@ -232,3 +232,11 @@ def test_a_regression_source_with_a_classifier_output_is_one_clear_error(tmp_pat
     assert result.exit_code == 1
     assert "continuous targets" in result.output and "identity" in result.output
     assert "Traceback" not in result.output
+
+
+def test_gradcheck_and_study_know_a_regression_config(tmp_path):
+    config = _config(tmp_path, 'source = "friedman1"\nn_samples = 40')
+    checked = runner.invoke(app, ["gradcheck", config])
+    assert checked.exit_code == 0, checked.output
+    refused = runner.invoke(app, ["study", config])
+    assert refused.exit_code == 1 and "regression" in refused.output and "Traceback" not in refused.output
