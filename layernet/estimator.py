@@ -441,7 +441,7 @@ class LayerNetRegressor(RegressorMixin, _LayerNetEstimator):
     >>> from sklearn.datasets import make_friedman1
     >>> from layernet import LayerNetRegressor
     >>> X, y = make_friedman1(200, noise=0.5, random_state=0)
-    >>> reg = LayerNetRegressor(hidden_layer_sizes=(8,), alpha=0.1, max_iter=300, random_state=0).fit(X, y)
+    >>> reg = LayerNetRegressor(hidden_layer_sizes=(8,), alpha=0.1, tol=1e-4, random_state=0).fit(X, y)
     >>> reg.network_
     Network([10, 8, 1], activations=['tanh', 'identity'])
     >>> round(reg.score(X, y), 2)
