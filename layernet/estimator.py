@@ -147,10 +147,11 @@ class LayerNetClassifier(ClassifierMixin, _LayerNetEstimator):
         full batch; the data term differs with sigmoid outputs, where the course sums the
         cross-entropy over the output units. The default is the reference network's
         ``Lambda = 0.001``.
-    solver : {"cg", "lbfgs", "bfgs", "gd"}, default "cg"
+    solver : {"cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg"}, default "cg"
         The optimizer: ``"cg"`` is scipy's nonlinear conjugate gradient (``fmin_cg``), ``"lbfgs"``
         L-BFGS-B, ``"bfgs"`` BFGS, ``"gd"`` batch gradient descent with ``learning_rate`` and
-        ``momentum``.
+        ``momentum``; ``"trust-krylov"``, ``"trust-ncg"`` and ``"newton-cg"`` use exact
+        Hessian-vector products (:meth:`layernet.Network.hessp`).
     max_iter : int or None, default None
         Iteration limit; None is the optimizer's own, as in :func:`layernet.train`
         (``200 * n_params`` for cg and bfgs, 15000 for lbfgs, 1000 for gd). Stopping at the limit
