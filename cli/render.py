@@ -83,6 +83,7 @@ def summary_table(metrics: dict) -> Table:
     rows += [
         ("iterations", str(metrics["iterations"])),
         ("evaluations", str(metrics["evaluations"])),
+        *([("Hessian products", str(metrics["hessp_products"]))] if metrics.get("hessp_products") else []),
         ("time", f"{metrics['seconds']:.3f} s"),
         ("status", literal(metrics["status"], status_style)),
     ]

@@ -143,6 +143,7 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None) -> Run:
         **_scores(network, data),
         "iterations": result.iterations,
         "evaluations": result.evaluations,
+        "hessp_products": result.hessp_products,
         "seconds": result.seconds,
         "converged": result.converged,
         "status": result.status,

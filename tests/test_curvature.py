@@ -204,3 +204,17 @@ def test_minimize_takes_scipys_own_steps_with_hessp(method):
     assert outcome.iterations == reference.nit and outcome.hessp_products == len(calls)
     with pytest.raises(ln.LayerNetError, match="needs Hessian-vector products"):
         minimize(lambda x: (so.rosen(x), so.rosen_der(x)), x0, method=method)
+
+
+def test_the_cli_trains_with_a_second_order_method_and_counts_its_products():
+    import json
+
+    from typer.testing import CliRunner
+
+    from layernet_cli.app import app
+
+    result = CliRunner().invoke(app, ["train", "--method", "trust-ncg", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["method"] == "trust-ncg" and summary["status"] == "converged"
+    assert round(summary["cost"], 4) == 0.1324 and summary["hessp_products"] > 0
