@@ -408,9 +408,12 @@ class Network:
         X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
-        v = self._check_theta(v).astype(np.float64) if v is not None else None
-        if v is None:
-            raise LayerNetError("v must be a vector of shape (n_params,)")
+        try:
+            v = as_real_array(v, "v", np.float64, "a 1-D array of numbers")
+        except DataError as error:
+            raise LayerNetError(str(error)) from None
+        if v.shape != (self.n_params,) or not np.isfinite(v).all():
+            raise LayerNetError(f"v must be a finite vector of shape ({self.n_params},) like theta, got {v.shape}")
         work = self._load(theta, len(X))
         work.set_inputs(X, Y)
         with np.errstate(all="ignore"):

@@ -218,3 +218,12 @@ def test_the_cli_trains_with_a_second_order_method_and_counts_its_products():
     summary = json.loads(result.stdout)
     assert summary["method"] == "trust-ncg" and summary["status"] == "converged"
     assert round(summary["cost"], 4) == 0.1324 and summary["hessp_products"] > 0
+
+
+def test_a_direction_of_the_wrong_shape_is_one_clear_error(rng):
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    X, Y = problem(rng, [2, 3, 2], "sigmoid")
+    with pytest.raises(ln.LayerNetError, match=r"v must be a finite vector of shape \(17,\)"):
+        net.hessp(None, np.ones(3), X, Y)
+    with pytest.raises(ln.LayerNetError, match="v must be a finite vector"):
+        net.gauss_newton_product(None, np.full(17, np.nan), X, Y)
