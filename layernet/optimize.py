@@ -294,7 +294,15 @@ class _CountedProducts:
 
     def __call__(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         self.calls += 1
-        return np.array(self.hessp(x, v), dtype=float)
+        product = np.array(self.hessp(x, v), dtype=float)
+        if not np.isfinite(product).all():
+            # scipy's subproblem solvers fail on it with a bare ValueError: stop here instead.
+            raise _NonFiniteCurvatureError
+        return product
+
+
+class _NonFiniteCurvatureError(Exception):
+    """A Hessian-vector product overflowed (features or weights far too large)."""
 
 
 def _scipy(
@@ -307,15 +315,24 @@ def _scipy(
     if method in SECOND_ORDER:
         if method == "newton-cg":
             options = {"maxiter": max_iter, "xtol": gtol}
-        result = scipy_minimize(
-            objective.f_and_g,
-            x0,
-            jac=True,
-            hessp=hessp,
-            method=method,
-            options=options,
-            callback=recorder.scipy_callback,
-        )
+        try:
+            result = scipy_minimize(
+                objective.f_and_g,
+                x0,
+                jac=True,
+                hessp=hessp,
+                method=method,
+                options=options,
+                callback=recorder.scipy_callback,
+            )
+        except _NonFiniteCurvatureError:
+            x = x0 if objective.best_x is None else objective.best_x
+            cost = objective.first_cost if objective.best_x is None else objective.best_cost
+            message = (
+                "a Hessian-vector product became non-finite (overflow: scale the features); kept the best "
+                "parameters reached"
+            )
+            return x, cost, "diverged", message
     elif method == "lbfgs":
         options["maxfun"] = max(15000, 4 * max_iter)
         if tol is not None:

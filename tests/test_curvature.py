@@ -227,3 +227,12 @@ def test_a_direction_of_the_wrong_shape_is_one_clear_error(rng):
         net.hessp(None, np.ones(3), X, Y)
     with pytest.raises(ln.LayerNetError, match="v must be a finite vector"):
         net.gauss_newton_product(None, np.full(17, np.nan), X, Y)
+
+
+@pytest.mark.parametrize("method", ["trust-krylov", "trust-ncg", "newton-cg"])
+def test_products_that_overflow_end_diverged_with_finite_parameters_and_no_warning(moons, method):
+    X, y = moons
+    net = ln.Network([2, 30, 1], hidden="identity", output="identity").init(seed=0)
+    result = ln.train(net, X * 1e100, y.astype(float), method=method, max_iter=30)
+    assert result.status == "diverged" and "kept the best parameters" in result.message
+    assert np.isfinite(net.theta).all() and np.isfinite(result.cost)
