@@ -21,7 +21,7 @@ def _evaluation_data(model: ln.Network, data: Path | None, label: str | None):
     """Features and labels to evaluate on: a CSV, a configuration, or the model's own run."""
     if data is not None and data.suffix.lower() == ".csv":
         column = _label_column(model) if label is None else int(label) if label.lstrip("-").isdigit() else label
-        dataset = ln.datasets.read_csv(data, label=column, feature_names=model.feature_names)
+        dataset = ln.datasets.read_csv(data, label=column, task=model.task, feature_names=model.feature_names)
         return dataset.X, dataset.y, f"{data} (labels: column {dataset.label_name!r})"
     if data is not None:
         cfg = ln.RunConfig.from_toml(data)
@@ -60,7 +60,10 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
     imports: ImportOption = None,
 ) -> None:
-    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one)."""
+    """Accuracy, cost and confusion matrix of MODEL on DATA (its test split, if it has one).
+
+    A regression model gets RMSE, MAE, R² and its cost.
+    """
     import_activations(imports)
     net = ln.load(model)
     X, y, description = _evaluation_data(net, data, label)
@@ -69,6 +72,9 @@ def evaluate(
         print(json.dumps(ln.persistence.json_safe({**result.to_dict(), "data": description}), indent=2))
         return
     say(f"{model}: {description}")
+    if net.is_regressor:
+        say(f"RMSE {result.rmse:.6g}, MAE {result.mae:.6g}, R² {result.r2:.4f}, cost {result.cost:.6f} (unregularized)")
+        return
     say(f"accuracy {100 * result.accuracy:.1f} %, cost {result.cost:.6f} (unregularized)")
     display(confusion_table(result))
 
@@ -88,7 +94,7 @@ def predict(
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
     imports: ImportOption = None,
 ) -> None:
-    """Predict one label per row of FEATURES.csv."""
+    """Predict one label per row of FEATURES.csv (a regression model: one value per output)."""
     import_activations(imports)
     net = ln.load(model)
     writable(output, "--output")
@@ -100,7 +106,13 @@ def predict(
     labels = net.predict(X)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if proba:
+    if net.is_regressor:
+        if proba:
+            raise ln.LayerNetError("--proba is for classifiers; this model is a regression and predicts values")
+        values = labels.reshape(len(X), -1)
+        writer.writerow(["value"] if values.shape[1] == 1 else [f"value_{k + 1}" for k in range(values.shape[1])])
+        writer.writerows([repr(float(v)) for v in row] for row in values)
+    elif proba:
         probabilities = net.predict_proba(X)
         writer.writerow(["label", *[f"p_{c}" for c in net._class_labels().tolist()]])
         for label, row in zip(labels.tolist(), probabilities):

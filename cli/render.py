@@ -66,22 +66,34 @@ def summary_table(metrics: dict) -> Table:
         ("data", f"{metrics['data']}: {metrics['n_train']} train, {metrics['n_test']} test"),
         ("method", f"{metrics['method']}, lambda = {metrics['lambda']:g}"),
         ("cost", _number(metrics["cost"])),
-        ("train accuracy", percent(metrics["train_accuracy"])),
     ]
-    if metrics["test_accuracy"] is not None:
-        rows.append(("test accuracy", percent(metrics["test_accuracy"])))
-    named = [str(c) for c in metrics.get("classes") or () if isinstance(c, str)]
-    if named:  # class names (iris' species); plain 0, 1, ... say nothing the accuracy does not
-        rows.insert(3, ("classes", ", ".join(named)))
-    if metrics.get("validation_accuracy") is not None:
-        rows.append(
-            ("validation accuracy", f"{percent(metrics['validation_accuracy'])} ({metrics['n_validation']} held out)")
-        )
-        rows.append(("best iteration", str(metrics["best_iteration"])))
+    if metrics.get("task") == "regression":
+        inferred = " (inferred from the identity output)" if metrics.get("task_inferred") else ""
+        rows.insert(0, ("task", f"regression{inferred}"))
+        for part in ("train", "test"):
+            if metrics.get(f"{part}_rmse") is not None:
+                errors = f"{_number(metrics[f'{part}_rmse'])} / {_number(metrics[f'{part}_mae'])}"
+                rows.append((f"{part} RMSE / MAE", errors))
+                rows.append((f"{part} R²", _number(metrics[f"{part}_r2"])))
+        if metrics.get("validation_r2") is not None:
+            rows.append(("validation R²", f"{_number(metrics['validation_r2'])} ({metrics['n_validation']} held out)"))
+            rows.append(("best iteration", str(metrics["best_iteration"])))
+    else:
+        rows.append(("train accuracy", percent(metrics["train_accuracy"])))
+        if metrics["test_accuracy"] is not None:
+            rows.append(("test accuracy", percent(metrics["test_accuracy"])))
+        named = [str(c) for c in metrics.get("classes") or () if isinstance(c, str)]
+        if named:  # class names (iris' species); plain 0, 1, ... say nothing the accuracy does not
+            rows.insert(3, ("classes", ", ".join(named)))
+        if metrics.get("validation_accuracy") is not None:
+            held = f"{percent(metrics['validation_accuracy'])} ({metrics['n_validation']} held out)"
+            rows.append(("validation accuracy", held))
+            rows.append(("best iteration", str(metrics["best_iteration"])))
     status_style = "green" if metrics["converged"] else "yellow"
     rows += [
         ("iterations", str(metrics["iterations"])),
         ("evaluations", str(metrics["evaluations"])),
+        *([("Hessian products", str(metrics["hessp_products"]))] if metrics.get("hessp_products") else []),
         ("time", f"{metrics['seconds']:.3f} s"),
         ("status", literal(metrics["status"], status_style)),
     ]
@@ -149,7 +161,7 @@ def model_table(path, net, metadata: dict, missing=()) -> Table:
     if net is not None:
         classes = "—" if net.classes_ is None else ", ".join(map(str, net.classes_.tolist()))
         sizes, activations, n_params = net.sizes, net.activations, net.n_params
-        scaled = net.scaler is not None
+        scaled, regression = net.scaler is not None, net.is_regressor
     else:
         layers = metadata["network"]["layers"]
         sizes = [layers[0].get("n_in", "?"), *(layer.get("n_out", "?") for layer in layers)]
@@ -158,12 +170,15 @@ def model_table(path, net, metadata: dict, missing=()) -> Table:
         values = (metadata.get("classes") or {}).get("values") if isinstance(metadata.get("classes"), dict) else None
         classes = "—" if not isinstance(values, list) else ", ".join(map(str, values))
         scaled = bool(metadata.get("scaler"))
+        # As Network.get_config records it: a task only when the output does not imply it.
+        task = metadata["network"].get("task")
+        regression = task == "regression" or (task is None and activations[-1:] == ["identity"])
     shown = [f"{name} (not registered here)" if name in missing else name for name in activations]
     rows = [
         ("architecture", "-".join(map(str, sizes))),
         ("activations", ", ".join(shown)),
         ("parameters", str(n_params)),
-        ("classes", classes),
+        ("task", "regression") if regression else ("classes", classes),
         ("feature scaling", "standardized (saved with the model)" if scaled else "none"),
     ]
     if net is not None and net.feature_names is not None:
@@ -176,9 +191,14 @@ def model_table(path, net, metadata: dict, missing=()) -> Table:
         if training.get("data"):
             rows.append(("data", f"{training['data']}, seed {training.get('seed', '?')}"))
         rows.append(("cost", _number(training.get("cost"))))
-        rows.append(("train accuracy", percent(training.get("train_accuracy"))))
-        if training.get("test_accuracy") is not None:
-            rows.append(("test accuracy", percent(training["test_accuracy"])))
+        if regression:
+            for part in ("train", "test"):
+                if isinstance(training.get(f"{part}_r2"), (int, float)):
+                    rows.append((f"{part} R²", _number(training[f"{part}_r2"])))
+        else:
+            rows.append(("train accuracy", percent(training.get("train_accuracy"))))
+            if training.get("test_accuracy") is not None:
+                rows.append(("test accuracy", percent(training["test_accuracy"])))
         if training.get("validation_accuracy") is not None:
             rows.append(("validation accuracy", percent(training["validation_accuracy"])))
             rows.append(("best iteration", str(training.get("best_iteration", "?"))))

@@ -72,6 +72,13 @@ def boundary(run: ln.Run):
     )
 
 
+def _plot_fit(run: ln.Run):
+    """The decision boundary of a classifier; a regression network's fitted curve (or fitted against actual)."""
+    if run.network.is_regressor:
+        return ln.plot_regression(run.network, run.X_train, run.y_train)
+    return boundary(run)
+
+
 def train(
     ctx: typer.Context,
     config: ConfigArgument = None,
@@ -90,7 +97,9 @@ def train(
         Optional[str], typer.Option("--output", help="Output activation: sigmoid, softmax, identity.")
     ] = None,
     lambda_: Annotated[Optional[float], typer.Option("--lambda", help="Regularization strength.")] = None,
-    method: Annotated[Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs or gd.")] = None,
+    method: Annotated[
+        Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs, gd, trust-krylov, trust-ncg or newton-cg.")
+    ] = None,
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,
     learning_rate: Annotated[
@@ -105,7 +114,11 @@ def train(
         ),
     ] = None,
     plot: Annotated[
-        Optional[Path], typer.Option("--plot", parser=output_path, help="Draw the decision boundary to this PNG.")
+        Optional[Path], typer.Option(
+            "--plot",
+            parser=output_path,
+            help="Draw the decision boundary (regression: the fitted curve, or fitted against actual) to this PNG.",
+        )
     ] = None,
     cost_plot: Annotated[
         Optional[Path], typer.Option("--cost-plot", parser=output_path, help="Draw cost per iteration to this PNG.")
@@ -137,10 +150,13 @@ def train(
     cfg = cap_threads(cfg, quiet)
     for path, option in ((plot, "--plot"), (cost_plot, "--cost-plot"), (save, "--save")):
         writable(path, option)
-    if plot is not None and cfg.network.layers[0] != 2:
+    regression = cfg.network.resolved_task == "regression"
+    if plot is not None and not regression and cfg.network.layers[0] != 2:
         raise ln.LayerNetError(
             f"--plot draws a decision boundary over two features; this network takes {cfg.network.layers[0]}"
         )
+    if regression and cfg.network.task is None and not quiet and not as_json:
+        say("note: task is regression (inferred from the identity output)", stderr=True, style="yellow")
 
     start = None if init_from is None else ln.load(init_from)  # a bad file: one ModelFileError naming it
 
@@ -163,8 +179,8 @@ def train(
         (save, "model", lambda: ln.save(run.network, save)),
         (
             plot,
-            "decision boundary",
-            lambda: save_plot(lambda: boundary(run), plot),
+            "fitted curve" if regression else "decision boundary",
+            lambda: save_plot(lambda: _plot_fit(run), plot),
         ),
         (
             cost_plot if run.result.iterations else None,

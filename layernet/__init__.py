@@ -33,7 +33,10 @@ _EXPORTS = {
     "LayerNetError": "errors",
     "ModelFileError": "errors",
     "LayerNetClassifier": "estimator",
+    "LayerNetRegressor": "estimator",
     "Evaluation": "evaluation",
+    "RegressionEvaluation": "evaluation",
+    "regression_metrics": "evaluation",
     "evaluate": "evaluation",
     "GradientCheck": "gradcheck",
     "check_gradients": "gradcheck",
@@ -55,6 +58,7 @@ _EXPORTS = {
     "plot_cost_history": "plotting",
     "plot_decision_boundary": "plotting",
     "plot_training": "plotting",
+    "plot_regression": "plotting",
     "save_figure": "plotting",
     "Scaler": "preprocessing",
     "Run": "runner",
@@ -94,6 +98,7 @@ __all__ = [
     "Layer",
     "LayerNetClassifier",
     "LayerNetError",
+    "LayerNetRegressor",
     "load",
     "load_data",
     "METHODS",
@@ -104,7 +109,10 @@ __all__ = [
     "plot_cost_history",
     "plot_decision_boundary",
     "plot_training",
+    "plot_regression",
     "register_activation",
+    "RegressionEvaluation",
+    "regression_metrics",
     "Run",
     "run",
     "RunConfig",
@@ -143,8 +151,8 @@ if _typing.TYPE_CHECKING:  # for type checkers and IDEs: the same names, importe
     from .activations import Activation, available_activations, get_activation, register_activation
     from .config import DataConfig, NetworkConfig, RunConfig, TrainingConfig
     from .errors import ConfigError, DataError, LayerNetError, ModelFileError
-    from .estimator import LayerNetClassifier
-    from .evaluation import Evaluation, evaluate
+    from .estimator import LayerNetClassifier, LayerNetRegressor
+    from .evaluation import Evaluation, RegressionEvaluation, evaluate, regression_metrics
     from .gradcheck import GradientCheck, check_gradients, check_nn_gradients, debug_problem, gradient_check
     from .interchange import from_mat, from_sklearn, to_mat, to_onnx, to_sklearn
     from .layers import Layer
@@ -153,7 +161,7 @@ if _typing.TYPE_CHECKING:  # for type checkers and IDEs: the same names, importe
     from .options import TrainOptions
     from .packing import ParameterPacker
     from .persistence import load, save
-    from .plotting import plot_cost_history, plot_decision_boundary, plot_training, save_figure
+    from .plotting import plot_cost_history, plot_decision_boundary, plot_regression, plot_training, save_figure
     from .preprocessing import Scaler
     from .runner import Run, RunData, build_network, load_data, run
     from .training import TrainResult, train

@@ -1,4 +1,5 @@
-"""Activations: a name, the function and its derivative, kept together, and a registry by name.
+"""Activations: a name, the function and its derivative (and, optionally, its second derivative),
+kept together, and a registry by name.
 
 Backpropagation needs each hidden layer's derivative ``f'(z)``. An :class:`Activation` carries both,
 so a new activation is one object: register it by name and every layer, config file and saved
@@ -44,6 +45,10 @@ class Activation:
         ``function(z) -> a``, elementwise, for ``z`` of shape ``(n_samples, n_units)``.
     derivative : callable, optional
         ``derivative(z) -> f'(z)``, elementwise, same shape as ``z``.
+    second_derivative : callable, optional
+        ``second_derivative(z) -> f''(z)``, elementwise. Only exact Hessian-vector products
+        (:meth:`layernet.Network.hessp`, the trust-region methods) need it; without it they
+        refuse the activation by name, while the Gauss-Newton product still works.
 
     Examples
     --------
@@ -76,6 +81,7 @@ class Activation:
         name: str | None = None,
         function: ArrayFunction | None = None,
         derivative: ArrayFunction | None = None,
+        second_derivative: ArrayFunction | None = None,
     ) -> None:
         if name is not None:
             self.name = name
@@ -87,13 +93,15 @@ class Activation:
                 f"activation {self.name!r} needs a function and its derivative "
                 "(Activation(name, function, derivative)) or a subclass overriding forward()"
             )
-        for label, value in (("function", function), ("derivative", derivative)):
+        given = (("function", function), ("derivative", derivative), ("second_derivative", second_derivative))
+        for label, value in given:
             if value is not None and not callable(value):
                 raise LayerNetError(f"activation {self.name!r}: {label} must be callable, got {value!r}")
         if (function is None) != (derivative is None):
             raise LayerNetError(f"activation {self.name!r} needs both a function and its derivative")
         self._function = function
         self._derivative = derivative
+        self._second_derivative = second_derivative
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Return ``f(z)``, written into ``out`` when it is given (``out`` may be ``z`` itself)."""
@@ -126,6 +134,26 @@ class Activation:
         np.copyto(out, d)
         return out
 
+    def second_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Return ``f''(z)`` elementwise, a new array; ``a = f(z)``, as for :meth:`derivative`.
+
+        Raises
+        ------
+        NotImplementedError
+            The activation provides no second derivative (see :attr:`has_second_derivative`).
+        """
+        if self._second_derivative is None:
+            raise NotImplementedError(f"activation {self.name!r} provides no second derivative")
+        d2 = np.asarray(self._second_derivative(z), dtype=z.dtype)
+        if d2.shape != z.shape:
+            raise _shape_error(self, "second_derivative", d2.shape, z.shape)
+        return d2
+
+    @property
+    def has_second_derivative(self) -> bool:
+        """Whether :meth:`second_derivative` is available (given, or overridden by a subclass)."""
+        return self._second_derivative is not None or type(self).second_derivative is not Activation.second_derivative
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(np.asarray(z, dtype=float))
 
@@ -151,6 +179,9 @@ class Sigmoid(Activation):
         out *= a
         return out
 
+    def second_derivative(self, z, a):
+        return a * (1.0 - a) * (1.0 - 2.0 * a)
+
 
 class Tanh(Activation):
     """Hyperbolic tangent."""
@@ -164,6 +195,9 @@ class Tanh(Activation):
     def derivative(self, z, a, out=None):
         out = np.multiply(a, a, out=out)
         return np.subtract(1.0, out, out=out)
+
+    def second_derivative(self, z, a):
+        return -2.0 * a * (1.0 - a * a)
 
 
 class ReLU(Activation):
@@ -179,6 +213,11 @@ class ReLU(Activation):
         if out is None:
             return (a > 0.0).astype(a.dtype)
         return np.greater(a, 0.0, out=out)
+
+    def second_derivative(self, z, a):
+        # Zero everywhere but the kink at 0, where f' jumps and f'' does not exist: the exact
+        # Hessian there is taken as the limit from either side, 0.
+        return np.zeros_like(a)
 
 
 class Identity(Activation):
@@ -199,6 +238,9 @@ class Identity(Activation):
             return np.ones_like(z)
         out.fill(1.0)
         return out
+
+    def second_derivative(self, z, a):
+        return np.zeros_like(a)
 
 
 class Softmax(Activation):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ._checks import check_bool, check_int, check_regular_file, check_str
 from .activations import available_activations, get_activation
-from .datasets import SOURCES
+from .datasets import REGRESSION_SOURCES, SOURCES
 from .errors import ConfigError, LayerNetError
+from .network import TASKS
 from .options import Declared, TrainOptions, choice, integer, option, real, seed_check, unknown_key_message
 
 if sys.version_info >= (3, 11):
@@ -118,6 +119,18 @@ class NetworkConfig(Declared):
         "sigmoid", _hidden, "the hidden layers' activation, or a list of one per hidden layer"
     )
     output: str = option("sigmoid", _activation, "the output activation: sigmoid, softmax or identity")
+    task: str | None = option(
+        None,
+        lambda value, name, error=ConfigError: None if value is None else choice(TASKS)(value, name, error),
+        "classification or regression; unset: inferred from the output (identity: regression)",
+    )
+
+    @property
+    def resolved_task(self) -> str:
+        """The task, inferred from the output activation when unset."""
+        if self.task is not None:
+            return self.task
+        return "regression" if self.output == "identity" else "classification"
 
 
 #: The ``[training]`` table is the training options themselves.
@@ -236,6 +249,17 @@ class RunConfig:
             raise ConfigError(
                 f"{where}data.validation_size and training.validation_fraction both hold out validation data; "
                 "set one of them"
+            )
+        task = network.resolved_task
+        if task == "regression" and network.output in ("sigmoid", "softmax"):
+            raise ConfigError(
+                f"{where}network.task is 'regression' but network.output is {network.output!r}, a classifier's "
+                "output (cross-entropy); set network.output = \"identity\""
+            )
+        if data.source in REGRESSION_SOURCES and task != "regression":
+            raise ConfigError(
+                f"{where}data.source {data.source!r} has continuous targets (a regression) but the network is a "
+                f"classifier (network.output = {network.output!r}); set network.output = \"identity\""
             )
         if data.source == "csv" and data.path is None:
             raise ConfigError(f"{where}data.path is required when data.source is 'csv'")

@@ -22,15 +22,28 @@ from ._checks import check_regular_file
 from .errors import DataError
 from .features import match_columns
 
-__all__ = ["Dataset", "SOURCES", "load", "read_csv", "read_features", "read_features_csv", "split"]
+__all__ = [
+    "Dataset",
+    "SOURCES",
+    "REGRESSION_SOURCES",
+    "load",
+    "read_csv",
+    "read_features",
+    "read_features_csv",
+    "split",
+]
 
 #: Data sources a run configuration can name.
-SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris", "csv")
+SOURCES = (
+    "moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes", "csv",
+)  # fmt: skip
+#: The sources whose targets are continuous (a regression problem); csv is either.
+REGRESSION_SOURCES = ("regression", "friedman1", "diabetes")
 
 
 @dataclass
 class Dataset:
-    """Features, labels and their names."""
+    """Features, labels (or regression targets) and their names."""
 
     X: np.ndarray
     y: np.ndarray
@@ -39,6 +52,8 @@ class Dataset:
     label_name: str = "label"
     #: Whether the names came from the data (a CSV header), not made up ("column 0", ...).
     named: bool = False
+    #: "classification" (``y`` holds labels) or "regression" (``y`` holds float targets).
+    task: str = "classification"
 
     @property
     def n_samples(self) -> int:
@@ -63,12 +78,18 @@ def load(
     n_classes: int = 2,
     path: str | Path | None = None,
     label=-1,
+    task: str | None = None,
 ) -> Dataset:
     """Load or generate a data set by name.
 
     Parameters
     ----------
-    source : {"moons", "circles", "blobs", "classification", "digits", "iris", "csv"}
+    source : {"moons", "circles", "blobs", "classification", "digits", "iris", "regression", \
+"friedman1", "diabetes", "csv"}
+        ``regression``, ``friedman1`` and ``diabetes`` are scikit-learn's ``make_regression``
+        (``n_features`` features, all informative, ``noise`` the noise's standard deviation),
+        ``make_friedman1`` (10 features, ``noise`` likewise) and ``load_diabetes`` (442 samples,
+        10 features): continuous targets, ``task = "regression"``.
     rng : None, int or numpy RandomState, optional
         Drives the generators, as ``random_state`` drives scikit-learn's ``make_*``.
     n_samples, noise : generated sources only
@@ -76,13 +97,17 @@ def load(
     n_features, n_classes : blobs and classification only
     path, label : csv only
         The file, and the label column by header name or index (negative counts from the end).
+    task : {"classification", "regression"} or None, csv only
+        ``"regression"`` reads the label column as numeric targets (float64).
     """
     if source not in SOURCES:
         raise DataError(f"unknown data source {source!r}; known sources: {', '.join(SOURCES)}")
     if source == "csv":
         if path is None:
             raise DataError("data source 'csv' needs a path")
-        return read_csv(path, label=label)
+        return read_csv(path, label=label, task=task)
+    if source in REGRESSION_SOURCES:
+        return _regression_from_sklearn(source, rng, n_samples, noise, n_features)
     if source == "moons":
         X, y = make_moons(n_samples, noise, rng)
     elif source == "circles":
@@ -119,6 +144,21 @@ def _from_sklearn(source: str, rng, n_samples: int, n_features: int, n_classes: 
     # The species by name, so summaries, confusion matrices, predictions and plots say "setosa",
     # not 0; sorted, the names keep the targets' order (setosa, versicolor, virginica).
     return bunch.data, bunch.target_names[bunch.target].astype(str), list(bunch.feature_names)
+
+
+def _regression_from_sklearn(source: str, rng, n_samples: int, noise: float, n_features: int) -> Dataset:
+    from sklearn import datasets
+
+    if source == "diabetes":
+        bunch = datasets.load_diabetes()
+        X, y, names = bunch.data, bunch.target, list(bunch.feature_names)
+    elif source == "friedman1":
+        X, y = datasets.make_friedman1(n_samples, noise=noise, random_state=rng)
+        names = [f"x{i + 1}" for i in range(X.shape[1])]
+    else:
+        X, y = datasets.make_regression(n_samples, n_features, noise=noise, random_state=rng)
+        names = [f"x{i + 1}" for i in range(n_features)]
+    return Dataset(np.asarray(X, dtype=float), np.asarray(y, dtype=float), source, names, "target", task="regression")
 
 
 # numpy copies of scikit-learn's make_moons, make_circles and make_blobs (for the arguments
@@ -196,10 +236,16 @@ def make_blobs(n_samples: int, n_features: int, centers: int, cluster_std: float
 
 
 def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):
-    """``(X_train, X_test, y_train, y_test)``; ``test_size`` 0 keeps everything for training."""
+    """``(X_train, X_test, y_train, y_test)``; ``test_size`` 0 keeps everything for training.
+
+    Classes are stratified; regression targets are split at random.
+    """
     if test_size == 0:
         return dataset.X, dataset.X[:0], dataset.y, dataset.y[:0]
     from sklearn.model_selection import train_test_split
+
+    if dataset.task == "regression":
+        return train_test_split(dataset.X, dataset.y, test_size=test_size, random_state=rng)
 
     strata = dataset.y if stratify and np.unique(dataset.y).size > 1 else None
     try:
@@ -209,7 +255,7 @@ def split(dataset: Dataset, test_size: float, rng=None, stratify: bool = True):
         return train_test_split(dataset.X, dataset.y, test_size=test_size, random_state=rng)
 
 
-def read_csv(path: str | Path, label=-1, *, feature_names=None) -> Dataset:
+def read_csv(path: str | Path, label=-1, task: str | None = None, *, feature_names=None) -> Dataset:
     """Read numeric features and a label column from a CSV file, with or without a header.
 
     Parameters
@@ -217,6 +263,8 @@ def read_csv(path: str | Path, label=-1, *, feature_names=None) -> Dataset:
     path : str or Path
     label : int or str, default -1 (the last column)
         The label column, by index or by header name. Labels may be numbers or text.
+    task : {"classification", "regression"} or None
+        ``"regression"``: the label column holds numeric targets, read as float64.
     feature_names : list of str, optional
         A model's features (:attr:`Network.feature_names`): a file with a header must have
         exactly these feature columns, in any order, and they are returned in this order. A
@@ -253,8 +301,14 @@ def read_csv(path: str | Path, label=-1, *, feature_names=None) -> Dataset:
     for number, value in enumerate(raw):
         if value == "":
             raise DataError(f"{path}: row {rows.lines[number]}, column {names[index]!r}: the label is missing")
-    y = _labels_from_text(path, raw, rows.lines)
-    return Dataset(X, y, Path(path).name, [names[i] for i in feature_columns], names[index], header is not None)
+    if task == "regression":
+        y = _parse_numeric(path, rows, [index], names)[:, 0]
+        task = "regression"
+    else:
+        y = _labels_from_text(path, raw, rows.lines)
+        task = "classification"
+    columns = [names[i] for i in feature_columns]
+    return Dataset(X, y, Path(path).name, columns, names[index], named=header is not None, task=task)
 
 
 def read_features_csv(path: str | Path, n_features: int | None = None) -> tuple[np.ndarray, list[str]]:

@@ -1,4 +1,4 @@
-"""LayerNetClassifier: the scikit-learn estimator face of a layernet network.
+"""LayerNetClassifier and LayerNetRegressor: the scikit-learn estimator faces of a layernet network.
 
 A thin face: ``fit`` checks its input with scikit-learn's own validators, builds a
 :class:`~layernet.Network`, initializes it from ``random_state`` and hands it to
@@ -17,7 +17,7 @@ from dataclasses import fields
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -31,13 +31,148 @@ from .network import Network
 from .options import TrainOptions
 from .training import held_out, train
 
-__all__ = ["LayerNetClassifier"]
+__all__ = ["LayerNetClassifier", "LayerNetRegressor"]
 
 #: Output activations a classifier can use, each with its cost (see :mod:`layernet.losses`).
 OUTPUTS = ("sigmoid", "softmax")
 
 
-class LayerNetClassifier(ClassifierMixin, BaseEstimator):
+class _LayerNetEstimator(BaseEstimator):
+    """What the classifier and the regressor share: parameter checks, validation, the fit itself.
+
+    A subclass checks its targets and names its network's output (``fit``); everything else --
+    building the network from ``hidden_layer_sizes`` and ``activation``, seeding it from
+    ``random_state``, training it with :func:`layernet.train`, the warnings and the fitted
+    attributes -- happens here once.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # What the network cannot take; scikit-learn's defaults already say so, stated here on
+        # purpose so that the estimator's limits are written down where scikit-learn reads them.
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _fit_network(self, X, y, n_outputs: int, output: str, settings: dict, task: str, classes=None):
+        """Build, seed (or continue) and train the network; set the fitted attributes; return it."""
+        net = Network([X.shape[1], *settings["hidden"], n_outputs], hidden=self.activation, output=output, task=task)
+        rng = check_random_state(self.random_state)
+        warm = settings["warm_start"] and hasattr(self, "network_")
+        if warm:
+            net = self._continued(net, classes)
+        else:
+            net.init(rng=rng)
+        validation = None
+        if settings["early_stopping"]:
+            fraction = settings["options"].validation_fraction
+            X, X_val, y, y_val = held_out(X, y, fraction, rng, stratify=task == "classification")
+            validation = (X_val, y_val)
+        options = settings["options"].replace(validation_fraction=None)
+        result = train(net, X, y, options, classes=classes, validation=validation)
+        if result.interrupted:
+            raise KeyboardInterrupt(result.message)
+        if result.status in ("max_iter", "max_evals", "diverged"):
+            hint = "" if result.status == "diverged" else " Raise max_iter, loosen tol or scale the features."
+            warnings.warn(
+                f"{type(self).__name__} ({self.solver}) stopped before converging: {result.message.rstrip('.')}.{hint}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        before = self.n_iter_ if warm else 0
+        if hasattr(self, "feature_names_in_"):  # set by validate_data from a DataFrame's columns
+            net.feature_names = [str(name) for name in self.feature_names_in_]
+        self.network_ = net
+        self.n_iter_ = before + result.iterations
+        self.loss_ = result.cost
+        self.loss_curve_ = (list(self.loss_curve_) if warm else []) + list(result.cost_history)
+        history = result.history
+        if validation is None:
+            self.best_loss_ = min(self.loss_curve_, default=result.cost)
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = self.best_iteration_ = None
+        else:
+            # Iteration 0 of the record is the starting point: the curves, like loss_curve_, start at 1.
+            # The score is the accuracy for a classifier, R² for a regressor (as scikit-learn's).
+            carried = warm and getattr(self, "validation_scores_", None) is not None
+            self.validation_scores_ = (self.validation_scores_ if carried else []) + history["validation_accuracy"][1:]
+            self.validation_loss_curve_ = (self.validation_loss_curve_ if carried else []) + history["validation_cost"][
+                1:
+            ]
+            self.best_loss_ = result.cost
+            self.best_validation_score_ = history["validation_accuracy"][result.best_iteration]
+            self.best_iteration_ = before + result.best_iteration
+        return net
+
+    def _continued(self, net: Network, classes) -> Network:
+        """A copy of the fitted network to go on training (``warm_start``), if it fits ``net``'s shape."""
+        name, fitted = type(self).__name__, self.network_
+        if classes is not None and not np.array_equal(
+            np.asarray(fitted.classes_, dtype=object), np.asarray(classes, dtype=object)
+        ):
+            raise DataError(
+                f"{name}: warm_start continues the fitted network, which knows the classes {self.classes_.tolist()}, "
+                f"but y has {classes.tolist()}; fit with warm_start=False to start afresh"
+            )
+        if fitted.sizes != net.sizes or fitted.activations != net.activations:
+            raise LayerNetError(
+                f"{name}: warm_start continues the fitted network {fitted.sizes} ({', '.join(fitted.activations)}), "
+                f"but the parameters and data now make {net.sizes} ({', '.join(net.activations)}); "
+                "fit with warm_start=False to start afresh"
+            )
+        return fitted.copy()
+
+    def _validated(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return _quietly(validate_data, self, X, dtype=np.float64, reset=False)
+
+    def _checked_params(self) -> dict:
+        """The parameters in the types :func:`layernet.train` takes; a clear error names any bad one."""
+        name = type(self).__name__
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        try:
+            hidden = list(sizes)
+        except TypeError:
+            hidden = None
+        if hidden is None or any(isinstance(n, bool) or not isinstance(n, Integral) or n < 1 for n in hidden):
+            raise LayerNetError(
+                f"{name}: hidden_layer_sizes must be a positive int or a sequence of positive ints "
+                f"(units per hidden layer), got {self.hidden_layer_sizes!r}"
+            )
+        flags = {key: check_bool(getattr(self, key), f"{name}: {key}") for key in ("early_stopping", "warm_start")}
+        return {"hidden": [int(n) for n in hidden], "options": self._training_options(), **flags}
+
+    def _training_options(self) -> TrainOptions:
+        """The estimator's parameters as :class:`~layernet.TrainOptions`, each checked under its own name."""
+        name = type(self).__name__
+        extra = {} if self.options is None else self.options
+        if not isinstance(extra, dict):
+            # A TrainOptions object is refused: its fields all have values, so it cannot say which
+            # ones it means to set, and those the estimator owns would be silently overridden.
+            raise LayerNetError(
+                f"{name}: options must be a dict of the other TrainOptions fields (e.g. {{'threads': 1}}) or None, "
+                f"got {extra!r}; {', '.join(_AS_OPTIONS)} and random_state are the estimator's own parameters"
+            )
+        if not all(isinstance(key, str) for key in extra):
+            raise LayerNetError(f"{name}: options must map TrainOptions field names to values, got {extra!r}")
+        owned = {**{option: param for param, option in _AS_OPTIONS.items()}, "seed": "random_state"}
+        owned["restore_best"] = "early_stopping"
+        taken = [key for key in extra if key in owned]
+        if taken:
+            params = ", ".join(owned[key] for key in taken)
+            raise LayerNetError(f"{name}: options sets {', '.join(taken)}; set the estimator's own {params} instead")
+        checks = {item.name: item.metadata["check"] for item in fields(TrainOptions)}
+        values = {
+            option: checks[option](getattr(self, param), f"{name}: {param}") for param, option in _AS_OPTIONS.items()
+        }
+        if not self.early_stopping:
+            values["patience"] = None  # n_iter_no_change is early stopping's patience only
+        return TrainOptions(**values, **extra)  # an unknown field: "unknown training option ..."
+
+
+class LayerNetClassifier(ClassifierMixin, _LayerNetEstimator):
     """A feed-forward neural network classifier, trained the course's way, for scikit-learn.
 
     The network is ``[n_features, *hidden_layer_sizes, n_outputs]``; it minimizes the course's
@@ -65,10 +200,11 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
         full batch; the data term differs with sigmoid outputs, where the course sums the
         cross-entropy over the output units. The default is the reference network's
         ``Lambda = 0.001``.
-    solver : {"cg", "lbfgs", "bfgs", "gd"}, default "cg"
+    solver : {"cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg"}, default "cg"
         The optimizer: ``"cg"`` is scipy's nonlinear conjugate gradient (``fmin_cg``), ``"lbfgs"``
         L-BFGS-B, ``"bfgs"`` BFGS, ``"gd"`` batch gradient descent with ``learning_rate`` and
-        ``momentum``.
+        ``momentum``; ``"trust-krylov"``, ``"trust-ncg"`` and ``"newton-cg"`` use exact
+        Hessian-vector products (:meth:`layernet.Network.hessp`).
     max_iter : int or None, default None
         Iteration limit; None is the optimizer's own, as in :func:`layernet.train`
         (``200 * n_params`` for cg and bfgs, 15000 for lbfgs, 1000 for gd). Stopping at the limit
@@ -225,10 +361,6 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # What the network cannot take; scikit-learn's defaults already say so, stated here on
-        # purpose so that the estimator's limits are written down where scikit-learn reads them.
-        tags.input_tags.sparse = False
-        tags.input_tags.allow_nan = False
         tags.classifier_tags.multi_label = False
         tags.target_tags.multi_output = False
         tags.target_tags.single_output = True
@@ -270,72 +402,9 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
                 f"but y holds only one class: {classes.tolist()}"
             )
         n_outputs = 1 if len(classes) == 2 and self.output == "sigmoid" else len(classes)
-        net = Network(
-            [X.shape[1], *settings["hidden"], n_outputs],
-            hidden=self.activation,
-            output=self.output,
-        )
-        rng = check_random_state(self.random_state)
-        warm = settings["warm_start"] and hasattr(self, "network_")
-        if warm:
-            net = self._continued(net, classes)
-        else:
-            net.init(rng=rng)
-        validation = None
-        if settings["early_stopping"]:
-            X, X_val, y, y_val = held_out(X, y, settings["options"].validation_fraction, rng)
-            validation = (X_val, y_val)
-        options = settings["options"].replace(validation_fraction=None)
-        result = train(net, X, y, options, classes=classes, validation=validation)
-        if result.interrupted:
-            raise KeyboardInterrupt(result.message)
-        if result.status in ("max_iter", "max_evals", "diverged"):
-            hint = "" if result.status == "diverged" else " Raise max_iter, loosen tol or scale the features."
-            warnings.warn(
-                f"{type(self).__name__} ({self.solver}) stopped before converging: {result.message.rstrip('.')}.{hint}",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        before = self.n_iter_ if warm else 0
+        net = self._fit_network(X, y, n_outputs, self.output, settings, "classification", classes)
         self.classes_ = net.classes_
-        if hasattr(self, "feature_names_in_"):  # set by validate_data from a DataFrame's columns
-            net.feature_names = [str(name) for name in self.feature_names_in_]
-        self.network_ = net
-        self.n_iter_ = before + result.iterations
-        self.loss_ = result.cost
-        self.loss_curve_ = (list(self.loss_curve_) if warm else []) + list(result.cost_history)
-        history = result.history
-        if validation is None:
-            self.best_loss_ = min(self.loss_curve_, default=result.cost)
-            self.validation_scores_ = self.validation_loss_curve_ = None
-            self.best_validation_score_ = self.best_iteration_ = None
-        else:
-            # Iteration 0 of the record is the starting point: the curves, like loss_curve_, start at 1.
-            carried = warm and getattr(self, "validation_scores_", None) is not None
-            self.validation_scores_ = (self.validation_scores_ if carried else []) + history["validation_accuracy"][1:]
-            self.validation_loss_curve_ = (self.validation_loss_curve_ if carried else []) + history["validation_cost"][
-                1:
-            ]
-            self.best_loss_ = result.cost
-            self.best_validation_score_ = history["validation_accuracy"][result.best_iteration]
-            self.best_iteration_ = before + result.best_iteration
         return self
-
-    def _continued(self, net: Network, classes) -> Network:
-        """A copy of the fitted network to go on training (``warm_start``), if it fits ``net``'s shape."""
-        name, fitted = type(self).__name__, self.network_
-        if not np.array_equal(np.asarray(fitted.classes_, dtype=object), np.asarray(classes, dtype=object)):
-            raise DataError(
-                f"{name}: warm_start continues the fitted network, which knows the classes {self.classes_.tolist()}, "
-                f"but y has {classes.tolist()}; fit with warm_start=False to start afresh"
-            )
-        if fitted.sizes != net.sizes or fitted.activations != net.activations:
-            raise LayerNetError(
-                f"{name}: warm_start continues the fitted network {fitted.sizes} ({', '.join(fitted.activations)}), "
-                f"but the parameters and data now make {net.sizes} ({', '.join(net.activations)}); "
-                "fit with warm_start=False to start afresh"
-            )
-        return fitted.copy()
 
     # -- prediction ----------------------------------------------------------------------------
 
@@ -421,56 +490,136 @@ class LayerNetClassifier(ClassifierMixin, BaseEstimator):
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _validated(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return _quietly(validate_data, self, X, dtype=np.float64, reset=False)
-
     def _checked_params(self) -> dict:
-        """The parameters in the types :func:`layernet.train` takes; a clear error names any bad one."""
-        name = type(self).__name__
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            hidden = list(sizes)
-        except TypeError:
-            hidden = None
-        if hidden is None or any(isinstance(n, bool) or not isinstance(n, Integral) or n < 1 for n in hidden):
-            raise LayerNetError(
-                f"{name}: hidden_layer_sizes must be a positive int or a sequence of positive ints "
-                f"(units per hidden layer), got {self.hidden_layer_sizes!r}"
-            )
         if not (isinstance(self.output, str) and self.output in OUTPUTS):
+            name = type(self).__name__
             raise LayerNetError(f"{name}: output must be one of {', '.join(OUTPUTS)}, got {self.output!r}")
-        flags = {key: check_bool(getattr(self, key), f"{name}: {key}") for key in ("early_stopping", "warm_start")}
-        return {"hidden": [int(n) for n in hidden], "options": self._training_options(), **flags}
+        return super()._checked_params()
 
-    def _training_options(self) -> TrainOptions:
-        """The estimator's parameters as :class:`~layernet.TrainOptions`, each checked under its own name."""
-        name = type(self).__name__
-        extra = {} if self.options is None else self.options
-        if not isinstance(extra, dict):
-            # A TrainOptions object is refused: its fields all have values, so it cannot say which
-            # ones it means to set, and those the estimator owns would be silently overridden.
-            raise LayerNetError(
-                f"{name}: options must be a dict of the other TrainOptions fields (e.g. {{'threads': 1}}) or None, "
-                f"got {extra!r}; {', '.join(_AS_OPTIONS)} and random_state are the estimator's own parameters"
-            )
-        if not all(isinstance(key, str) for key in extra):
-            raise LayerNetError(f"{name}: options must map TrainOptions field names to values, got {extra!r}")
-        owned = {**{option: param for param, option in _AS_OPTIONS.items()}, "seed": "random_state"}
-        owned["restore_best"] = "early_stopping"
-        taken = [key for key in extra if key in owned]
-        if taken:
-            params = ", ".join(owned[key] for key in taken)
-            raise LayerNetError(f"{name}: options sets {', '.join(taken)}; set the estimator's own {params} instead")
-        checks = {item.name: item.metadata["check"] for item in fields(TrainOptions)}
-        values = {
-            option: checks[option](getattr(self, param), f"{name}: {param}") for param, option in _AS_OPTIONS.items()
-        }
-        if not self.early_stopping:
-            values["patience"] = None  # n_iter_no_change is early stopping's patience only
-        return TrainOptions(**values, **extra)  # an unknown field: "unknown training option ..."
+
+class LayerNetRegressor(RegressorMixin, _LayerNetEstimator):
+    """A feed-forward neural network regressor, trained the course's way, for scikit-learn.
+
+    The network is ``[n_features, *hidden_layer_sizes, n_outputs]`` with identity outputs, one
+    per target column; it minimizes the course's squared error with the same optimizers as
+    :class:`LayerNetClassifier`, whose parameters it shares (except ``output``)::
+
+        J = 1/(2m) sum_i sum_k (a_ik - y_ik)**2 + alpha/(2m) sum(W**2)
+
+    over the ``m`` samples and ``K`` outputs, biases excluded from the penalty.
+    ``MLPRegressor`` divides its squared error by ``m K`` instead of ``m``: with one output the two
+    costs are the same function, and with ``K`` outputs ``MLPRegressor(alpha=a)`` has the minima
+    of ``LayerNetRegressor(alpha=K * a)``. Targets are used as given (not standardized), as
+    ``MLPRegressor`` does; scale large targets yourself (``TransformedTargetRegressor``).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default (10,)
+        Units per hidden layer; ``()`` gives no hidden layer (linear least squares, ridge with
+        ``alpha``).
+    activation : str or Activation, default "tanh"
+        The hidden layers' activation, a registered name.
+    alpha : float, default 1e-3
+        The course's lambda (see the cost above).
+    solver : {"cg", "lbfgs", "bfgs", "gd"}, default "lbfgs"
+    max_iter, tol, learning_rate, momentum, random_state, options
+        As for :class:`LayerNetClassifier`.
+    early_stopping, validation_fraction, n_iter_no_change, warm_start
+        As for :class:`LayerNetClassifier`; the split is not stratified, and the validation
+        score is R² (as ``MLPRegressor``'s).
+
+    Attributes
+    ----------
+    network_ : Network
+        The trained network (``network_.task == "regression"``).
+    n_outputs_ : int
+        Target columns seen in ``fit``.
+    n_iter_, loss_, loss_curve_, best_loss_, n_features_in_, feature_names_in_
+        As for :class:`LayerNetClassifier`.
+    validation_scores_, validation_loss_curve_, best_validation_score_, best_iteration_
+        With ``early_stopping``, as for :class:`LayerNetClassifier`, the scores being R².
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from layernet import LayerNetRegressor
+    >>> X, y = make_friedman1(200, noise=0.5, random_state=0)
+    >>> reg = LayerNetRegressor(hidden_layer_sizes=(8,), alpha=0.1, tol=1e-4, random_state=0).fit(X, y)
+    >>> reg.network_
+    Network([10, 8, 1], activations=['tanh', 'identity'])
+    >>> round(reg.score(X, y), 2)
+    0.99
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(10,),
+        activation="tanh",
+        alpha=1e-3,
+        solver="lbfgs",
+        max_iter=None,
+        tol=None,
+        learning_rate=1.0,
+        momentum=0.0,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        options=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.options = options
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # one identity unit per target column
+        tags.target_tags.single_output = True
+        return tags
+
+    def fit(self, X, y):
+        """Build a network for ``X`` and ``y`` and train it with :func:`layernet.train`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Finite numeric targets.
+
+        Returns
+        -------
+        self : LayerNetRegressor
+            Fitted.
+        """
+        settings = self._checked_params()
+        X, y = _quietly(validate_data, self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
+        Y = y.reshape(len(y), -1)
+        self.n_outputs_ = Y.shape[1]
+        self._fit_network(X, Y, Y.shape[1], "identity", settings, "regression")
+        return self
+
+    def predict(self, X):
+        """The network's outputs for ``X``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column per target; 1-D for a single target, as scikit-learn's regressors return it.
+        """
+        X = self._validated(X)
+        return self.network_.predict(X)
 
 
 def _plain_labels(y):

@@ -1,4 +1,5 @@
-"""evaluate(): accuracy, cost and confusion matrix of a trained network on labelled data."""
+"""evaluate(): accuracy, cost and confusion matrix of a trained classifier on labelled data; RMSE,
+MAE, R² and cost of a trained regression network on its targets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .errors import LayerNetError
 from .labels import check_labels, class_indices
 from .network import Network
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "RegressionEvaluation", "evaluate", "regression_metrics"]
 
 
 @dataclass
@@ -45,8 +46,67 @@ class Evaluation:
         }
 
 
-def evaluate(net: Network, X, y) -> Evaluation:
-    """Score ``net`` on ``X`` (raw features) and labels ``y``.
+@dataclass
+class RegressionEvaluation:
+    """How a regression network does on a data set.
+
+    Attributes
+    ----------
+    rmse, mae, r2 : float
+        Root mean squared error, mean absolute error (both over every sample and output, in
+        the targets' units) and the coefficient of determination, as scikit-learn's metrics
+        compute them (several outputs: averaged uniformly).
+    cost : float
+        The data term of the course's cost, ``1/(2m)`` times the squared error summed over
+        samples and outputs (no regularization): ``n_outputs * rmse**2 / 2``.
+    n_samples, n_outputs : int
+    """
+
+    rmse: float
+    mae: float
+    r2: float
+    cost: float
+    n_samples: int
+    n_outputs: int
+
+    def to_dict(self) -> dict:
+        return {
+            "rmse": self.rmse,
+            "mae": self.mae,
+            "r2": self.r2,
+            "cost": self.cost,
+            "n_samples": self.n_samples,
+            "n_outputs": self.n_outputs,
+        }
+
+
+def regression_metrics(y_true, y_pred) -> dict:
+    """``{"rmse", "mae", "r2"}`` of predictions against targets, by scikit-learn's metrics.
+
+    Both arrays have shape ``(n_samples,)`` or ``(n_samples, n_outputs)``; with several
+    outputs each metric is averaged uniformly over them, as scikit-learn's default does. R² is
+    NaN for fewer than two samples (it is undefined there).
+    """
+    import warnings
+
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    y_pred = y_pred.reshape(y_true.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # R² of a single sample: NaN, said as null
+        r2 = float(r2_score(y_true, y_pred))
+    return {
+        # RMSE over all the errors, so cost = n_outputs * rmse**2 / 2 holds for several outputs too.
+        "rmse": float(np.sqrt(mean_squared_error(y_true.ravel(), y_pred.ravel()))),
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+        "r2": r2,
+    }
+
+
+def evaluate(net: Network, X, y) -> Evaluation | RegressionEvaluation:
+    """Score ``net`` on ``X`` (raw features) and labels ``y`` (targets for a regression network).
 
     Raises
     ------
@@ -55,6 +115,14 @@ def evaluate(net: Network, X, y) -> Evaluation:
     """
     if not isinstance(net, Network):
         raise LayerNetError(f"evaluate expects a layernet Network, got {type(net).__name__}")
+    if net.is_regressor:
+        Y = net.targets(y)
+        predicted = net.predict(X).reshape(-1, net.n_outputs)
+        if len(predicted) != len(Y):
+            raise LayerNetError(f"X has {len(predicted)} samples but y has {len(Y)} targets")
+        metrics = regression_metrics(Y, predicted)
+        cost = net.cost(None, X, Y, 0.0)
+        return RegressionEvaluation(**metrics, cost=float(cost), n_samples=len(Y), n_outputs=net.n_outputs)
     accuracy = net.score(X, y)  # validates X and y, and rejects unseen labels
     y = check_labels(y)
     Y = net.encode(y)

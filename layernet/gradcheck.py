@@ -216,7 +216,9 @@ def gradient_check(
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, low_open=True)
     X = check_features(X, net.n_features, dtype=net.dtype)
     lambda_ = check_lambda(lambda_)
-    if Y is None:
+    if Y is None and net.is_regressor:
+        Y = net.targets(y, len(X))
+    elif Y is None:
         labels = check_labels(y, len(X))
         classes = net.classes_ if net.classes_ is not None else net._classes_for(labels)
         Y = encode_labels(labels, classes, net.n_outputs, dtype=net.dtype)
@@ -333,8 +335,11 @@ def check_config_gradients(config, samples: int = 20, at: str = "debug", **kwarg
     else:
         net.init(rng=stream)
     X, y = data.X_train[:samples], data.y_train[:samples]
-    classes = infer_classes(y, net.n_outputs, np.unique(data.dataset.y))
-    Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    if net.is_regressor:
+        Y = net.targets(y)
+    else:
+        classes = infer_classes(y, net.n_outputs, np.unique(data.dataset.y))
+        Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     if config.data.scale:
         from .preprocessing import Scaler
 

@@ -27,7 +27,7 @@ from .packing import ParameterPacker
 from .preprocessing import Scaler
 from .validation import as_real_array, check_features, check_lambda
 
-__all__ = ["Network", "INITIALIZERS"]
+__all__ = ["Network", "INITIALIZERS", "TASKS", "check_targets"]
 
 Initializer = Callable[[object, int, int], np.ndarray]
 
@@ -71,6 +71,13 @@ class Network:
     output : str or Activation, default "sigmoid"
         The output activation; it also picks the cost (see :mod:`layernet.losses`).
     dtype : numpy floating dtype, default float64
+    task : {"classification", "regression"} or None, default None
+        What the outputs mean. None infers it from the output: an identity output is a
+        regression (values: ``predict`` returns them, ``score`` is R²), any other output a
+        classification (labels). ``"regression"`` also suits other squared-error outputs (tanh
+        for targets in [-1, 1]); sigmoid and softmax outputs, whose costs are cross-entropies,
+        are classifiers only. ``"classification"`` with an identity output keeps the linear
+        units as classifiers (thresholded at 0.5, or the most active unit).
 
     Attributes
     ----------
@@ -105,6 +112,7 @@ class Network:
         hidden: str | Activation | Sequence[str | Activation] = "sigmoid",
         output: str | Activation = "sigmoid",
         dtype=np.float64,
+        task: str | None = None,
     ) -> None:
         try:
             dtype = np.dtype(dtype)
@@ -125,6 +133,7 @@ class Network:
             )
         self.packer = ParameterPacker([layer.shape for layer in self.layers], dtype=dtype)
         self.loss = loss_for(self.output_activation, self.n_outputs)  # refuses e.g. a 1-unit softmax
+        self.task = _task(task, self.output_activation)
         last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
             # A custom activation returning the wrong shape would be broadcast silently: probe it once.
@@ -363,13 +372,14 @@ class Network:
         return cost_and_grad
 
     def scorer(self, X, Y) -> Callable[[np.ndarray], tuple[float, float]]:
-        """A fast ``f(theta) -> (cost, accuracy)`` on held-out data, as training's validation uses it.
+        """A fast ``f(theta) -> (cost, score)`` on held-out data, as training's validation uses it.
 
-        The cost is unregularized (the data term of the course's cost); the accuracy is the
-        fraction of rows whose most active output unit is the one ``Y`` marks, as :meth:`predict`
-        ranks them. One forward pass per call, in work buffers of the scorer's own: the network's
-        parameters and every other evaluator are left untouched, so validating during training
-        cannot change the optimizer's path.
+        The cost is unregularized (the data term of the course's cost); the score is the
+        accuracy, the fraction of rows whose most active output unit is the one ``Y`` marks, as
+        :meth:`predict` ranks them (for a regression network: R², as :meth:`score`). One forward
+        pass per call, in work buffers of the scorer's own: the network's parameters and every
+        other evaluator are left untouched, so validating during training cannot change the
+        optimizer's path.
 
         Parameters
         ----------
@@ -384,15 +394,99 @@ class Network:
         target = (Y[:, 0] >= 0.5) if self.n_outputs == 1 else np.argmax(Y, axis=1)
         evaluate = self._engine.evaluate
 
+        if self.is_regressor:
+            # R² per output column, averaged (scikit-learn's r2_score; a constant column scores
+            # 1 when fitted exactly, else 0, as with its force_finite).
+            spread = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
+
         def score(theta: np.ndarray) -> tuple[float, float]:
             with np.errstate(all="ignore"):
                 np.copyto(work.theta, theta, casting="same_kind")
                 J, _ = evaluate(work, 0.0, gradient=False)
                 # The loss writes into scratch space only: the output layer's z and a are intact.
+                if self.is_regressor:
+                    residual = np.sum((Y - work.a[-1]) ** 2, axis=0)
+                    exact = np.where(residual == 0.0, 1.0, 0.0)
+                    r2 = np.where(spread > 0.0, 1.0 - residual / np.where(spread > 0.0, spread, 1.0), exact)
+                    return _overflowed_to_inf(float(J)), float(np.mean(r2))
                 index = _predicted_index(self.output_activation.name, work.z[-1], work.a[-1])
             return _overflowed_to_inf(float(J)), float(np.mean(index == target))
 
         return score
+
+    def hessp(self, theta, v, X, Y, lambda_: float = 0.0) -> np.ndarray:
+        """The exact product ``H v`` of the cost's Hessian at ``theta`` with ``v``.
+
+        By Pearlmutter's R-operator (:mod:`layernet.curvature`): one forward and one backward
+        R-pass, about the cost of two gradients, never the ``n_params**2`` matrix. Every hidden
+        activation (and an output other than sigmoid, softmax or identity) needs a second
+        derivative (:meth:`Activation.second_derivative`); relu's is 0 off its kink.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,) or None
+            The point (None: the network's own parameters, which are never modified).
+        v : array of shape (n_params,)
+        X, Y, lambda_
+            As for :meth:`cost_and_grad`.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+        """
+        return self._curvature_product(theta, v, X, Y, lambda_, gauss_newton=False)
+
+    def gauss_newton_product(self, theta, v, X, Y, lambda_: float = 0.0) -> np.ndarray:
+        """``G v`` for the (positive semi-definite) Gauss-Newton matrix ``G = J^T H_out J``.
+
+        ``J`` is the Jacobian of the output layer's pre-activations in ``theta`` and ``H_out`` the
+        cost's Hessian in them; the regularization adds ``lambda_ / m`` on the weights. It is
+        the Hessian without the terms of the units' second derivatives and the residuals, so it
+        needs no second derivatives. Arguments as for :meth:`hessp`.
+        """
+        return self._curvature_product(theta, v, X, Y, lambda_, gauss_newton=True)
+
+    def curvature_evaluator(self, X, Y, lambda_: float = 0.0, *, gauss_newton: bool = False):
+        """A fast ``hessp(theta, v) -> H v`` for an optimizer: inputs checked once, here.
+
+        The evaluator owns its work buffers and keeps the forward pass of the latest ``theta``,
+        so several products at one point (a trust-region step) cost one forward pass.
+        """
+        from .curvature import Curvature, check_second_derivatives
+
+        if not gauss_newton:
+            check_second_derivatives(self.layers)
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        work = self._engine.workspace(len(X))
+        work.set_inputs(X, Y)
+        curvature = Curvature(self._engine, work, lambda_)
+
+        def hessp(theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):  # overflow at a far point shows as inf or NaN, as in the gradient
+                return curvature.product(theta, np.asarray(v, dtype=np.float64), gauss_newton)
+
+        return hessp
+
+    def _curvature_product(self, theta, v, X, Y, lambda_, gauss_newton: bool) -> np.ndarray:
+        from .curvature import Curvature, check_second_derivatives
+
+        if not gauss_newton:
+            check_second_derivatives(self.layers)
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        try:
+            v = as_real_array(v, "v", np.float64, "a 1-D array of numbers")
+        except DataError as error:
+            raise LayerNetError(str(error)) from None
+        if v.shape != (self.n_params,) or not np.isfinite(v).all():
+            raise LayerNetError(f"v must be a finite vector of shape ({self.n_params},) like theta, got {v.shape}")
+        work = self._load(theta, len(X))
+        work.set_inputs(X, Y)
+        with np.errstate(all="ignore"):
+            return Curvature(self._engine, work, lambda_).product(work.theta.copy(), v, gauss_newton)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_classes)``, rows summing to 1.
@@ -419,13 +513,27 @@ class Network:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, p / total, 1.0 / p.shape[1])
 
+    @property
+    def is_regressor(self) -> bool:
+        """Whether the network predicts values (``task == "regression"``) rather than labels."""
+        return self.task == "regression"
+
     def predict(self, X) -> np.ndarray:
-        """The predicted label of each row of ``X``: the most active output unit's class."""
+        """The predicted label of each row of ``X``: the most active output unit's class.
+
+        A regression network returns its outputs: shape ``(n_samples,)`` for one output unit,
+        ``(n_samples, n_outputs)`` otherwise.
+        """
         z, a = self._predicted(X)
+        if self.is_regressor:
+            return a[:, 0].copy() if self.n_outputs == 1 else a
         return self._class_labels()[_predicted_index(self.output_activation.name, z, a)]
 
     def score(self, X, y) -> float:
         """Accuracy, the fraction of rows of ``X`` whose predicted label equals ``y``.
+
+        For a regression network, the coefficient of determination R² of the predictions, as
+        scikit-learn's ``r2_score`` computes it (averaged uniformly over several outputs).
 
         Raises
         ------
@@ -433,6 +541,11 @@ class Network:
             ``y`` holds a label the network was not trained on.
         """
         X = check_features(X, self.n_features, dtype=self.dtype)
+        if self.is_regressor:
+            from sklearn.metrics import r2_score  # scikit-learn only where a regressor is scored
+
+            Y = self.targets(y, len(X))
+            return float(r2_score(Y, self.predict(X).reshape(Y.shape)))
         y = check_labels(y, len(X))
         classes = self._class_labels()
         unseen = class_indices(y, classes) < 0
@@ -440,6 +553,18 @@ class Network:
             missing = np.unique(y[unseen])[:5].tolist()
             raise DataError(f"labels {missing} were not seen in training; known classes: {classes.tolist()}")
         return float(np.mean(self.predict(X) == y))
+
+    def targets(self, y, n_samples: int | None = None) -> np.ndarray:
+        """Regression targets ``y`` as an ``(n_samples, n_outputs)`` array, checked.
+
+        ``y`` may be 1-D for a network with one output unit.
+
+        Raises
+        ------
+        DataError
+            ``y`` is not numeric, not finite, or its shape does not fit the output layer.
+        """
+        return check_targets(y, self.n_outputs, n_samples, dtype=self.dtype)
 
     def encode(self, y) -> np.ndarray:
         """One-hot target rows for labels ``y``, in the order of :attr:`classes_`."""
@@ -450,18 +575,21 @@ class Network:
 
     def get_config(self) -> dict:
         """The constructor arguments as a plain dict (activations by name)."""
-        return {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype.name}
+        config = {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype.name}
+        if self.task != _task(None, self.output_activation):
+            config["task"] = self.task  # only when it differs from the inferred one (older files have none)
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> Network:
         """Rebuild an (uninitialized) network from :meth:`get_config`'s dict."""
         layers = [Layer.from_config(layer) for layer in config["layers"]]
-        return cls(layers, dtype=config.get("dtype", "float64"))
+        return cls(layers, dtype=config.get("dtype", "float64"), task=config.get("task"))
 
     def copy(self) -> Network:
         """An independent network with the same layers, parameters and classes."""
         layers = [Layer(layer.n_in, layer.n_out, layer.activation) for layer in self.layers]
-        twin = type(self)(layers, dtype=self.dtype)
+        twin = type(self)(layers, dtype=self.dtype, task=self.task)
         np.copyto(twin._theta, self._theta)
         twin.initialized = self.initialized
         twin.classes_ = None if self.classes_ is None else self.classes_.copy()
@@ -555,6 +683,44 @@ def _predicted_index(output: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     if a.shape[1] == 1:
         return (a[:, 0] >= 0.5).astype(np.intp)
     return np.argmax(a, axis=1)
+
+#: The tasks a network can serve.
+TASKS = ("classification", "regression")
+
+
+def _task(task, output: Activation) -> str:
+    """``task`` checked against the output activation, or inferred from it when None."""
+    if task is None:
+        return "regression" if output.name == "identity" else "classification"
+    if task not in TASKS:
+        raise LayerNetError(f"task must be one of {', '.join(TASKS)} (or None: from the output), got {task!r}")
+    if task == "regression" and output.name in ("sigmoid", "softmax"):
+        raise LayerNetError(
+            f"a regression network needs a squared-error output such as 'identity'; its {output.name!r} output "
+            "is trained with a cross-entropy, for classes"
+        )
+    return task
+
+
+def check_targets(y, n_outputs: int, n_samples: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Regression targets as a finite ``(n_samples, n_outputs)`` array (1-D ``y`` for one output)."""
+    Y = as_real_array(y, "y", dtype, "numeric regression targets")
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.ndim != 2 or Y.shape[1] != n_outputs:
+        hint = "; a regression network with several outputs takes y of shape (n_samples, n_outputs)"
+        raise DataError(
+            f"y must hold one target column per output unit ({n_outputs}), got shape {np.shape(y)}"
+            + (hint if n_outputs > 1 else "")
+        )
+    if n_samples is not None and len(Y) != n_samples:
+        raise DataError(f"X has {n_samples} samples but y has {len(Y)} targets")
+    if len(Y) == 0:
+        raise DataError("y is empty: it has 0 targets")
+    if not np.isfinite(Y).all():
+        row = int(np.argwhere(~np.isfinite(Y))[0][0])
+        raise DataError(f"y must be finite: it holds a non-finite target at row {row}")
+    return np.ascontiguousarray(Y)
 
 
 def _overflowed_to_inf(J: float) -> float:

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LayerNetError
-from .options import METHODS
+from .options import METHODS, SECOND_ORDER
 
 __all__ = ["METHODS", "IterationInfo", "Objective", "OptimizeOutcome", "minimize"]
 
-_SCIPY_NAMES = {"cg": "CG", "lbfgs": "L-BFGS-B", "bfgs": "BFGS"}
+_SCIPY_NAMES = {"cg": "CG", "lbfgs": "L-BFGS-B", "bfgs": "BFGS", **{name: name for name in SECOND_ORDER}}
 DEFAULT_TOL = 1e-5
 DEFAULT_GD_MAX_ITER = 1000
 
@@ -74,6 +74,8 @@ class OptimizeOutcome:
     seconds: float = 0.0
     max_iter: int = 0
     initial_cost: float = math.nan
+    #: Hessian-vector (or Gauss-Newton) products, for the second-order methods.
+    hessp_products: int = 0
 
     @property
     def converged(self) -> bool:
@@ -195,6 +197,7 @@ def minimize(
     momentum: float = 0.0,
     resolution: float = float(np.finfo(np.float64).eps),
     monitor: Callable[[np.ndarray, int], tuple[dict, str | None]] | None = None,
+    hessp: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> OptimizeOutcome:
     """Minimize ``fun_and_grad`` from ``x0`` with one of :data:`METHODS`.
 
@@ -219,6 +222,10 @@ def minimize(
         Called with an :class:`IterationInfo` after every iteration; returning ``True`` stops.
     learning_rate, momentum : float
         Gradient descent only.
+    hessp : callable, optional
+        ``hessp(x, v) -> H v``, required by trust-krylov, trust-ncg and newton-cg (scipy's methods
+        of those names). For newton-cg, ``tol`` is scipy's ``xtol`` (the relative size of the
+        last step), as newton-cg has no gradient tolerance.
     resolution : float, default float64's machine epsilon
         The relative precision of the cost (``numpy.finfo(dtype).eps`` of the network). When
         L-BFGS stops because the cost no longer decreases while the gradient is still above
@@ -240,8 +247,13 @@ def minimize(
     if method not in METHODS:
         raise LayerNetError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
     x0 = np.array(x0, dtype=float, copy=True)
+    if method in SECOND_ORDER and hessp is None:
+        raise LayerNetError(f"method {method!r} needs Hessian-vector products: pass hessp")
+    counted = None if hessp is None else _CountedProducts(hessp)
     if max_iter is None:
-        max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000}.get(method, DEFAULT_GD_MAX_ITER)
+        max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000, "newton-cg": 200 * x0.size}.get(
+            method, DEFAULT_GD_MAX_ITER
+        )
     objective = Objective(fun_and_grad)
     start = time.perf_counter()
     recorder = _Recorder(objective, callback, max_iter, start, monitor)
@@ -263,7 +275,7 @@ def minimize(
             # Far trial points can overflow inside scipy's own arithmetic (norms of huge gradients);
             # the outcome is judged below, so numpy's warnings there are noise.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                x, cost, status, message = _scipy(objective, recorder, x0, method, max_iter, tol, resolution)
+                x, cost, status, message = _scipy(objective, recorder, x0, method, max_iter, tol, resolution, counted)
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (Ctrl-C); kept the best parameters reached"
         x, cost = objective.best_x, objective.best_cost
@@ -302,15 +314,59 @@ def minimize(
         seconds=time.perf_counter() - start,
         max_iter=max_iter,
         initial_cost=objective.first_cost,
+        hessp_products=0 if counted is None else counted.calls,
     )
 
 
-def _scipy(objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol, resolution: float):
+class _CountedProducts:
+    """``hessp`` that counts its calls and hands scipy a fresh float64 array each time."""
+
+    def __init__(self, hessp) -> None:
+        self.hessp = hessp
+        self.calls = 0
+
+    def __call__(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        product = np.array(self.hessp(x, v), dtype=float)
+        if not np.isfinite(product).all():
+            # scipy's subproblem solvers fail on it with a bare ValueError: stop here instead.
+            raise _NonFiniteCurvatureError
+        return product
+
+
+class _NonFiniteCurvatureError(Exception):
+    """A Hessian-vector product overflowed (features or weights far too large)."""
+
+
+def _scipy(
+    objective: Objective, recorder: _Recorder, x0, method: str, max_iter: int, tol, resolution: float, hessp=None
+):
     from scipy.optimize import minimize as scipy_minimize
 
     gtol = DEFAULT_TOL if tol is None else float(tol)
     options: dict = {"maxiter": max_iter, "gtol": gtol}
-    if method == "lbfgs":
+    if method in SECOND_ORDER:
+        if method == "newton-cg":
+            options = {"maxiter": max_iter, "xtol": gtol}
+        try:
+            result = scipy_minimize(
+                objective.f_and_g,
+                x0,
+                jac=True,
+                hessp=hessp,
+                method=method,
+                options=options,
+                callback=recorder.scipy_callback,
+            )
+        except _NonFiniteCurvatureError:
+            x = x0 if objective.best_x is None else objective.best_x
+            cost = objective.first_cost if objective.best_x is None else objective.best_cost
+            message = (
+                "a Hessian-vector product became non-finite (overflow: scale the features); kept the best "
+                "parameters reached"
+            )
+            return x, cost, "diverged", message
+    elif method == "lbfgs":
         options["maxfun"] = max(15000, 4 * max_iter)
         if tol is not None:
             options["ftol"] = float(tol)
@@ -356,6 +412,13 @@ def _status(method: str, result, recorder: _Recorder, message: str) -> str:
     if result.status == 0:
         return "converged"
     text = message.upper()
+    if method in ("trust-krylov", "trust-ncg"):
+        # scipy's trust-region codes: 2, the model no longer predicts a decrease (the cost's
+        # precision is reached); 3, a linear-algebra failure in the subproblem.
+        if result.status == 2:
+            return "precision_loss"
+        if result.status == 3:
+            return "failed"
     if method == "lbfgs":
         if "EVALUATIONS" in text:
             return "max_evals"

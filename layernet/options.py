@@ -37,7 +37,9 @@ from .errors import ConfigError, LayerNetError
 __all__ = ["Declared", "TrainOptions", "option", "integer", "real", "choice", "seed_check", "METHODS"]
 
 #: Method names accepted by :func:`layernet.train` (kept here, numpy-free, for the CLI's help).
-METHODS = ("cg", "lbfgs", "bfgs", "gd")
+METHODS = ("cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg")
+#: The methods that use Hessian-vector products (``curvature``).
+SECOND_ORDER = ("trust-krylov", "trust-ncg", "newton-cg")
 
 Check = Callable[..., object]
 
@@ -170,7 +172,8 @@ class TrainOptions(Declared):
         "cg",
         choice(METHODS),
         "the optimizer: cg (scipy's nonlinear conjugate gradient, fmin_cg's algorithm), lbfgs (L-BFGS-B), "
-        "bfgs, or gd (batch gradient descent with learning_rate and momentum)",
+        "bfgs, gd (batch gradient descent with learning_rate and momentum), or trust-krylov, trust-ncg, newton-cg "
+        "(scipy's, with exact Hessian-vector products: see curvature)",
     )
     lambda_: float = option(
         0.0,
@@ -181,7 +184,8 @@ class TrainOptions(Declared):
     max_iter: int | None = option(
         None,
         integer(1, none=True),
-        "iteration limit; unset: the optimizer's own (200 * parameters for cg and bfgs, 15000 for lbfgs, 1000 for gd)",
+        "iteration limit; unset: the optimizer's own (200 * parameters for cg, bfgs and newton-cg, 15000 for "
+        "lbfgs, 1000 for gd, trust-krylov and trust-ncg)",
     )
     tol: float | None = option(
         None,
@@ -191,6 +195,12 @@ class TrainOptions(Declared):
     )
     learning_rate: float = option(1.0, real(0.0, low_open=True), "gradient descent's step size (method gd only)")
     momentum: float = option(0.0, real(0.0, 1.0, high_open=True), "gradient descent's momentum in [0, 1) (gd only)")
+    curvature: str = option(
+        "hessian",
+        choice(("hessian", "gauss-newton")),
+        "the products trust-krylov, trust-ncg and newton-cg use: hessian (exact, by the R-operator) or "
+        "gauss-newton (positive semi-definite, no second derivatives needed)",
+    )
     threads: int | None = option(
         None,
         integer(1, none=True),

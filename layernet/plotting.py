@@ -196,6 +196,58 @@ def fit_text(text: str, width_inches: float, fontsize) -> str:
     columns = max(12, int(width_inches * 72 / (0.6 * points)))
     return "\n".join(textwrap.fill(line, columns) for line in str(text).split("\n"))
 
+def plot_regression(net, X, y, ax=None, *, resolution: int = 300, title=None):
+    """A regression network's fit: the fitted curve over the data, or fitted against actual.
+
+    With one feature (and one output) the network's curve is drawn over the samples, across
+    their range; with more features, each sample's prediction against its target, around the
+    diagonal of a perfect fit (several outputs: every output's points, one colour each).
+
+    Parameters
+    ----------
+    net : Network
+        A regression network (``net.task == "regression"``).
+    X : array of shape (n_samples, n_features)
+    y : array of shape (n_samples,) or (n_samples, n_outputs)
+    ax : matplotlib Axes, optional
+    resolution : int, default 300
+        Points along the fitted curve.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not getattr(net, "is_regressor", False):
+        raise LayerNetError("plot_regression draws a regression network's fit; this network is a classifier")
+    X = check_features(X, net.n_features)
+    Y = net.targets(y, len(X))
+    predicted = net.predict(X).reshape(Y.shape)
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    r2 = net.score(X, Y)
+    architecture = "-".join(map(str, net.sizes))
+    if X.shape[1] == 1 and Y.shape[1] == 1:
+        grid = np.linspace(X[:, 0].min(), X[:, 0].max(), resolution).reshape(-1, 1)
+        ax.scatter(X[:, 0], Y[:, 0], s=18, c="tab:gray", edgecolors="k", linewidths=0.4, label="data")
+        ax.plot(grid[:, 0], net.predict(grid), color="tab:red", linewidth=2, label="fitted")
+        ax.set_xlabel("feature")
+        ax.set_ylabel("target")
+        default = f"Fitted curve, {architecture} network (R² {r2:.3f})"
+    else:
+        for k in range(Y.shape[1]):
+            label = "samples" if Y.shape[1] == 1 else f"output {k + 1}"
+            ax.scatter(Y[:, k], predicted[:, k], s=18, edgecolors="k", linewidths=0.4, label=label)
+        low, high = float(min(Y.min(), predicted.min())), float(max(Y.max(), predicted.max()))
+        ax.plot([low, high], [low, high], color="k", linewidth=1, linestyle="--", label="perfect fit")
+        ax.set_xlabel("actual")
+        ax.set_ylabel("fitted")
+        default = f"Fitted against actual, {architecture} network (R² {r2:.3f})"
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(default if title is None else title)
+    return ax
+
 
 def plot_cost_history(history, ax=None, *, title: str = "Cost per iteration", log: bool | None = None):
     """Plot the cost after every iteration.

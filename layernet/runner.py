@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 #: The data sources a recorded configuration may regenerate; a recorded file path is never followed.
-GENERATED_SOURCES = ("moons", "circles", "blobs", "classification", "digits", "iris")
+GENERATED_SOURCES = (
+    "moons", "circles", "blobs", "classification", "digits", "iris", "regression", "friedman1", "diabetes",
+)  # fmt: skip
 
 
 @dataclass
@@ -96,6 +98,7 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
             n_classes=data_cfg.n_classes,
             path=data_cfg.path,
             label=data_cfg.label,
+            task=config.network.resolved_task,
         )
     except LayerNetError:
         raise
@@ -112,7 +115,8 @@ def load_data(config: RunConfig, stream: np.random.RandomState | None = None) ->
         # A fraction of all the samples, taken from the training part (test first, as before, so a
         # configuration's test split does not move when validation is added).
         part = data_cfg.validation_size / (1.0 - data_cfg.test_size)
-        X_train, X_val, y_train, y_val = split(Dataset(X_train, y_train, dataset.name), part, rng=data_rng)
+        training = Dataset(X_train, y_train, dataset.name, task=dataset.task)
+        X_train, X_val, y_train, y_val = split(training, part, rng=data_rng)
     return RunData(dataset, X_train, y_train, X_test, y_test, X_val, y_val)
 
 
@@ -152,7 +156,7 @@ def build_network(config: RunConfig) -> Network:
     net_cfg = config.network
     check_network_memory(net_cfg.layers)
     hidden = list(net_cfg.hidden) if isinstance(net_cfg.hidden, tuple) else net_cfg.hidden
-    return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output)
+    return Network(list(net_cfg.layers), hidden=hidden, output=net_cfg.output, task=net_cfg.resolved_task)
 
 
 def check_compatible(net: Network, config: RunConfig, classes) -> None:
@@ -222,12 +226,16 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
         # Split here as train() would (the same call), so that the scaler, the sample counts and
         # the training accuracy cover the part actually trained on.
         data.X_train, data.X_val, data.y_train, data.y_val = held_out(
-            data.X_train, data.y_train, train_cfg.validation_fraction, train_cfg.seed
+            data.X_train,
+            data.y_train,
+            train_cfg.validation_fraction,
+            train_cfg.seed,
+            stratify=config.network.resolved_task != "regression",
         )
         train_cfg = train_cfg.replace(validation_fraction=None)
     check_network_memory(config.network.layers, len(data.y_train))
 
-    classes = np.unique(data.dataset.y)
+    classes = None if config.network.resolved_task == "regression" else np.unique(data.dataset.y)
     if init_from is not None:
         check_compatible(init_from, config, classes)
         network = init_from.copy()  # its parameters and its scaler: they belong together
@@ -248,14 +256,19 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
         validation=(data.X_val, data.y_val) if len(data.y_val) else None,
         test=(data.X_test, data.y_test) if len(data.y_test) else None,
     )
+    regression = network.is_regressor
     metrics = {
         "cost": result.cost,
-        "train_accuracy": network.score(data.X_train, data.y_train),
-        "test_accuracy": network.score(data.X_test, data.y_test) if len(data.y_test) else None,
-        "validation_accuracy": result.validation_accuracy,
+        "task": network.task,
+        "task_inferred": config.network.task is None,
+        **_scores(network, data),
+        # The held-out score at the kept iteration: accuracy for a classifier, R² for a regression.
+        "validation_accuracy": None if regression else result.validation_accuracy,
+        **({"validation_r2": result.validation_accuracy} if regression else {}),
         "best_iteration": result.best_iteration,
         "iterations": result.iterations,
         "evaluations": result.evaluations,
+        "hessp_products": result.hessp_products,
         "seconds": result.seconds,
         "converged": result.converged,
         "status": result.status,
@@ -275,7 +288,7 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
         # The labels as the data name them (iris: its species), in the network's output order.
         "classes": None if network.classes_ is None else network.classes_.tolist(),
     }
-    for key in ("train_accuracy", "test_accuracy", "seed", "data"):
+    for key in ("train_accuracy", "test_accuracy", "seed", "data", *(_REGRESSION_KEYS if regression else ())):
         network.training_summary[key] = metrics[key]
     if data.dataset.named:  # a CSV header: predictions and evaluations match columns by these names
         network.feature_names = usable_names(data.dataset.feature_names)  # None if they repeat
@@ -295,6 +308,28 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
         data.X_val,
         data.y_val,
     )
+
+
+#: The regression scores in a run's metrics (and a model's training summary).
+_REGRESSION_KEYS = tuple(f"{part}_{name}" for part in ("train", "test") for name in ("rmse", "mae", "r2"))
+
+
+def _scores(network: Network, data: RunData) -> dict:
+    """Accuracies for a classifier; for a regression network accuracies None and RMSE, MAE, R²."""
+    has_test = bool(len(data.y_test))
+    if not network.is_regressor:
+        return {
+            "train_accuracy": network.score(data.X_train, data.y_train),
+            "test_accuracy": network.score(data.X_test, data.y_test) if has_test else None,
+        }
+    from .evaluation import regression_metrics
+
+    scores: dict = {"train_accuracy": None, "test_accuracy": None}
+    for part, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
+        values = regression_metrics(y, network.predict(X)) if part == "train" or has_test else {}
+        for name in ("rmse", "mae", "r2"):
+            scores[f"{part}_{name}"] = values.get(name)
+    return scores
 
 
 #: The sources whose size the configuration sets (``n_samples``), checked before generating.

@@ -13,7 +13,7 @@ from .features import label_of, names_of
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import IterationInfo, OptimizeOutcome, minimize
-from .options import TrainOptions
+from .options import SECOND_ORDER, TrainOptions
 from .threads import blas_threads, choose_threads
 from .validation import check_features
 
@@ -127,8 +127,11 @@ def train(
         start), with its ``classes_``. A network that has none of these is first initialized
         with the options' ``seed``.
     X : array of shape (n_samples, n_features)
-    y : array of shape (n_samples,)
+    y : array of shape (n_samples,), or (n_samples, n_outputs) for a regression
         Class labels of any kind (ints, strings); encoded one-hot in the order of ``classes``.
+        For a regression network (``net.task == "regression"``, an identity output), the
+        continuous targets themselves: one column per output unit (1-D for one unit). The cost
+        is then the course's squared error, ``1/(2m)`` times the sum over samples and outputs.
     options : TrainOptions or dict, optional
         How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
         ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
@@ -176,18 +179,23 @@ def train(
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
     names, label_name = names_of(X), label_of(y)  # a DataFrame's columns, a Series' name
     X = check_features(X, net.n_features, dtype=net.dtype)
-    y = check_labels(y, len(X))
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
-    if classes is None and net.classes_ is not None:
-        classes = net.classes_  # a trained network continues with its own classes
-    classes = net._classes_for(y, classes)
+    if net.is_regressor:
+        if classes is not None:
+            raise LayerNetError("classes= is for classifiers; this network is a regression (task 'regression')")
+        y = net.targets(y, len(X))  # continuous targets, one column per output unit
+    else:
+        y = check_labels(y, len(X))
+        if classes is None and net.classes_ is not None:
+            classes = net.classes_  # a trained network continues with its own classes
+        classes = net._classes_for(y, classes)
     if validation is not None and options.validation_fraction is not None:
         raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
     if options.validation_fraction is not None:
-        X, X_val, y, y_val = held_out(X, y, options.validation_fraction, options.seed)
+        X, X_val, y, y_val = held_out(X, y, options.validation_fraction, options.seed, stratify=not net.is_regressor)
         validation = (X_val, y_val)
-    Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    Y = y if net.is_regressor else encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     monitor = _Monitor(
         _held_out_scorer(net, validation, "validation", classes),
         _held_out_scorer(net, test, "test", classes),
@@ -201,6 +209,10 @@ def train(
     theta0 = net.theta.copy()
     threads = options.threads or choose_threads(len(X), net.sizes)
     method, lambda_ = options.method, options.lambda_
+    hessp = None
+    if method in SECOND_ORDER:
+        # Checked here, before training: an activation without a second derivative is refused by name.
+        hessp = net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
     try:
         with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
@@ -216,6 +228,7 @@ def train(
                 momentum=options.momentum,
                 resolution=float(np.finfo(net.dtype).eps),
                 monitor=monitor if monitor.active else None,
+                hessp=hessp,
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
@@ -240,7 +253,7 @@ def train(
             )
     net.classes_ = classes
     net.feature_names, net.label_name = names, label_name
-    if outcome.status == "converged":
+    if outcome.status == "converged" and not net.is_regressor:
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(
@@ -250,21 +263,24 @@ def train(
     return result
 
 
-def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None):
+def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None, *, stratify: bool = True):
     """``(X_train, X_val, y_train, y_val)``: a stratified split of ``fraction`` of the samples.
 
     scikit-learn's ``train_test_split``; ``random_state`` is what it takes (an int, a
     ``RandomState``; None is 0 here, so an unseeded call is still reproducible). A class too
-    small to stratify gives a plain random split, as the run's train/test split does.
+    small to stratify gives a plain random split, as the run's train/test split does, and so
+    does ``stratify=False`` (regression targets).
     """
     from sklearn.model_selection import train_test_split
 
     random_state = 0 if random_state is None else random_state
     try:
         try:
-            return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=y)
+            if stratify:
+                return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=y)
         except ValueError:
-            return train_test_split(X, y, test_size=fraction, random_state=random_state)
+            pass
+        return train_test_split(X, y, test_size=fraction, random_state=random_state)
     except ValueError as error:
         raise DataError(f"validation_fraction = {fraction:g} cannot split {len(y)} sample(s): {error}") from None
 
@@ -276,15 +292,19 @@ def _held_out_scorer(net: Network, data, name: str, classes):
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise LayerNetError(f"{name} must be a pair (X_{name[:3]}, y_{name[:3]}), got {type(data).__name__}")
     X = check_features(data[0], net.n_features, name=f"{name} X", dtype=net.dtype)
-    y = check_labels(data[1], name=f"{name} y")
-    if len(y) != len(X):
-        raise DataError(f"{name} X has {len(X)} samples but {name} y has {len(y)} labels")
     try:
-        Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+        if net.is_regressor:
+            Y = net.targets(data[1], len(X))
+        else:
+            y = check_labels(data[1], name=f"{name} y")
+            if len(y) != len(X):
+                raise DataError(f"{name} X has {len(X)} samples but {name} y has {len(y)} labels")
+            Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     except DataError as error:
-        raise DataError(f"{name} y: {error}") from None
+        message = str(error)
+        raise DataError(message if message.startswith(f"{name} ") else f"{name} y: {message}") from None
     scorer = net.scorer(X, Y)
-    scorer.n_samples = len(y)
+    scorer.n_samples = len(Y)
     return scorer
 
 

@@ -50,7 +50,7 @@ def test_defaults_from_an_almost_empty_file(tmp_path):
         ("sed = 1\n", "unknown key 'sed' in the top level"),
         ("[dataa]\n", "unknown key 'dataa'"),
         ("[training]\nlambda = -1\n", "training.lambda must be a finite number >= 0, got -1"),
-        ("[training]\nmethod = 'adam'\n", "training.method must be one of 'cg', 'lbfgs', 'bfgs', 'gd', got 'adam'"),
+        ("[training]\nmethod = 'adam'\n", "training.method must be one of 'cg', 'lbfgs', .*, got 'adam'"),
         ("[training]\nmax_iter = 0\n", r"training.max_iter must be an integer >= 1 \(or None\), got 0"),
         ("[training]\nmomentum = 1.0\n", r"training.momentum must be a finite number in \[0, 1\)"),
         ("[training]\ntol = 0\n", r"training.tol must be a finite number > 0"),

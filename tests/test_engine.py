@@ -44,7 +44,7 @@ def test_cost_and_gradient_match_the_course_formulas(sizes, hidden, lambda_):
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "identity"])
 def test_gradient_check_on_the_fast_path(hidden, output):
     X, y, _ = problem([3, 5, 4, 3], m=20, seed=2)
-    net = ln.Network([3, 5, 4, 3], hidden=hidden, output=output).init(seed=3)
+    net = ln.Network([3, 5, 4, 3], hidden=hidden, output=output, task="classification").init(seed=3)
     # Inputs of unit scale keep the central differences' own error well below the threshold.
     assert ln.check_gradients(net, X / 2, y, 0.3) < 1e-9
 

@@ -22,7 +22,8 @@ def _course_weights(rng, n_in, n_out):
 
 def _problem(n_hidden, hidden, output):
     sizes = [3] + [4 + i for i in range(n_hidden)] + [3]
-    net = ln.Network(sizes, hidden=hidden, output=output).init(initializer=_course_weights)
+    # Identity outputs on labels: linear units as classifiers (an identity output is a regression by default).
+    net = ln.Network(sizes, hidden=hidden, output=output, task="classification").init(initializer=_course_weights)
     X = 3 * _course_weights(None, 2, 6)
     # Unbalanced labels: with equal class counts the output-bias gradients vanish at these small
     # weights and the relative difference measures only the finite-difference error.
@@ -139,7 +140,7 @@ def _tanh(scale=1.0, where=None):
 def _random_problem(seed, n_hidden, hidden, output="softmax", n_samples=16):
     rng = np.random.default_rng(seed)
     sizes = [2] + [3 + i % 3 for i in range(n_hidden)] + [3]
-    net = ln.Network(sizes, hidden=hidden, output=output).init(seed=seed)  # the default initializer
+    net = ln.Network(sizes, hidden=hidden, output=output, task="classification").init(seed=seed)  # default init
     X = rng.normal(size=(n_samples, 2))
     y = np.arange(n_samples) % 3
     return net, X, y

@@ -9,7 +9,9 @@ import scipy.optimize
 from scipy.optimize import rosen, rosen_der
 
 import layernet as ln
-from layernet.optimize import DEFAULT_GD_MAX_ITER, METHODS, Objective, minimize
+from layernet.optimize import DEFAULT_GD_MAX_ITER, METHODS, Objective
+from layernet.optimize import minimize as layernet_minimize
+from layernet.options import SECOND_ORDER
 
 SCIPY_METHODS = {"cg": "CG", "bfgs": "BFGS", "lbfgs": "L-BFGS-B"}
 X0 = np.array([-1.2, 1.0, 0.5])
@@ -25,6 +27,14 @@ def quadratic(x):
 
 def rosenbrock(x):
     return rosen(x), rosen_der(x)
+
+
+def minimize(fun, x0, method="cg", **options):
+    """layernet's minimize, given the problem's exact Hessian products for the second-order methods
+    (every problem here is the quadratic or Rosenbrock's, possibly wrapped)."""
+    if method in SECOND_ORDER and "hessp" not in options:
+        options["hessp"] = (lambda x, v: A @ v) if fun is quadratic else scipy.optimize.rosen_hess_prod
+    return layernet_minimize(fun, x0, method=method, **options)
 
 
 def scipy_reference(method, x0, **options):

@@ -176,10 +176,23 @@ def test_every_python_snippet_runs_on_a_plain_install_and_with_the_test_extra(tm
     assert "pandas" in json.loads(imported.removeprefix("imported "))
     cost, accuracy = plain.split("\n")[2].split()[:2]  # From Python's first print
     assert round(float(cost), 4) == 0.1324 and float(accuracy) == 0.98
+    # Regression: RMSE, MAE and R² of the two-output fit; curvature: trust-krylov's reference run.
+    rmse, mae, r2 = map(float, _printed(plain, "Regression"))
+    assert 0 < mae <= rmse and 0.9 < r2 <= 1
+    curvature = "Exact curvature: Hessian-vector products and the trust-region methods"
+    cost, iterations, _, products = _printed(plain, curvature)
+    assert round(float(cost), 4) == 0.1324 and int(products) > 0 and int(iterations) < 100
     # Models in and out: both scikit-learn conversions agree to 1e-12 (its two prints).
     assert plain.splitlines().count("True") >= 2, plain
     for written in ("model.npz", "boundary.png", "records.csv", "summary.json", "thetas.mat", "moons.onnx"):
         assert (tmp_path / written).exists(), written
+
+
+def _printed(output: str, title: str) -> list[str]:
+    """The words of the first line the README block of section ``title`` printed in ``output``."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-- ") and line.split(" ", 2)[2] == title)
+    return lines[start + 1].split()
 
 
 def hidden_modules() -> set[str]:

@@ -37,7 +37,7 @@ def test_every_method_fills_the_same_result(moons, method):
     np.testing.assert_array_equal(result.theta, net.theta)
     assert net.cost(None, X, np.eye(2)[y], 1e-3) == pytest.approx(result.cost)
     # What each method reaches in 300 iterations on the seeded moons, and the fact behind it.
-    expected = {"cg": "max_iter", "lbfgs": "max_iter", "bfgs": "converged", "gd": "max_iter"}[method]
+    expected = {"cg": "max_iter", "lbfgs": "max_iter", "bfgs": "converged", "gd": "max_iter"}.get(method, "converged")
     assert result.status == expected, result.message
     largest_gradient = np.max(np.abs(net.cost_and_grad(None, X, np.eye(2)[y], 1e-3)[1]))
     if expected == "converged":
@@ -61,7 +61,7 @@ def test_momentum_speeds_up_gradient_descent(moons):
 def test_gradient_descent_divergence_is_reported_not_warned(rng):
     X = rng.normal(size=(20, 2)) * 10
     y = rng.integers(0, 2, size=20)
-    net = ln.Network([2, 2], output="identity").init(seed=0)
+    net = ln.Network([2, 2], output="identity", task="classification").init(seed=0)
     result = ln.train(net, X, y, method="gd", learning_rate=1e3, max_iter=500)
     assert result.status == "diverged"
     assert "learning_rate" in result.message
@@ -171,7 +171,7 @@ GOOD_Y = np.array([0, 1, 1])
         (np.ones((3, 3)), GOOD_Y, {}, "3 features but the network's input layer expects 2"),
         (GOOD_X, [0, 1, 2], {}, "3 classes but the output layer has 2 unit"),
         (GOOD_X, [0, 0, 0], {}, "1 classes but the output layer has 2 units"),
-        (GOOD_X, GOOD_Y, {"method": "adam"}, "method must be one of 'cg', 'lbfgs', 'bfgs', 'gd', got 'adam'"),
+        (GOOD_X, GOOD_Y, {"method": "adam"}, "method must be one of 'cg', 'lbfgs', .*, got 'adam'"),
         (GOOD_X, GOOD_Y, {"lambda_": -0.1}, "lambda_ must be a finite number >= 0"),
         (GOOD_X, GOOD_Y, {"lambda_": float("nan")}, "lambda_ must be a finite number >= 0"),
         (GOOD_X, GOOD_Y, {"lambda_": "0.1"}, "lambda_ must be a finite number >= 0, got '0.1'"),

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._checks import check_real
 from ..config import RunConfig
-from ..errors import LayerNetError
+from ..errors import ConfigError, LayerNetError
 from ..labels import infer_classes
 from ..runner import check_network_memory, fresh_seed, load_data
 from ..study_defaults import (
@@ -135,6 +135,12 @@ def run(
         recorded = None if stored is None else stored.get("settings", {}).get("seed")
         changes["seed"] = recorded if isinstance(recorded, int) else fresh_seed()
     settings = StudySettings(depths, widths, lambdas, folds, config.override(changes))
+    if settings.config.network.resolved_task == "regression":
+        # Studies rank configurations by accuracy; regression scores (R²) are not recorded yet.
+        raise ConfigError(
+            "a study compares classifiers by accuracy; this configuration is a regression (identity output), "
+            "which studies do not support yet"
+        )
 
     data = load_data(settings.config)
     study_X, study_y = data.X_train, data.y_train

@@ -102,7 +102,8 @@ def test_a_diverged_run_exits_1_and_leaves_the_existing_model_alone(tmp_path):
     config = tmp_path / "huge.toml"
     config.write_text(
         "seed = 0\n[data]\nsource = 'csv'\npath = 'huge.csv'\n"
-        "[network]\nlayers = [2, 4, 2]\nhidden = 'relu'\noutput = 'identity'\n[training]\nmax_iter = 20\n"
+        "[network]\nlayers = [2, 4, 2]\nhidden = 'relu'\noutput = 'identity'\ntask = 'classification'\n"
+        "[training]\nmax_iter = 20\n"
     )
     existing = tmp_path / "good.npz"
     ln.save(ln.Network([2, 3, 2]).init(seed=0), existing)
