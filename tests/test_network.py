@@ -309,7 +309,8 @@ def test_copy_copy_gives_an_independent_network():
 def test_the_scorer_is_the_course_cost_and_accuracy_and_touches_nothing(rng, output, n_out):
     from reference import reference_cost, reference_predict
 
-    net = ln.Network([3, 4, n_out], hidden="tanh", output=output).init(seed=1)
+    # Identity units used as a classifier here; as a regression network see the R² test below.
+    net = ln.Network([3, 4, n_out], hidden="tanh", output=output, task="classification").init(seed=1)
     X, labels = rng.normal(size=(25, 3)), rng.integers(0, max(n_out, 2), size=25)
     Y = np.eye(max(n_out, 2))[labels][:, -n_out:] if n_out == 1 else np.eye(n_out)[labels]
     before = net.theta.copy()
@@ -318,3 +319,16 @@ def test_the_scorer_is_the_course_cost_and_accuracy_and_touches_nothing(rng, out
     assert cost == pytest.approx(reference_cost(net.sizes, ["tanh", output], theta, X, Y), rel=1e-12)
     assert accuracy == np.mean(reference_predict(net.sizes, ["tanh", output], theta, X) == labels)
     np.testing.assert_array_equal(net.theta, before)
+
+
+def test_a_regression_scorer_gives_r2_as_scikit_learn_computes_it(rng):
+    from sklearn.metrics import r2_score
+
+    net = ln.Network([3, 4, 2], hidden="tanh", output="identity").init(seed=1)
+    X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    Y[:, 1] = 0.5  # a constant target column: scikit-learn's force_finite rule
+    theta = rng.normal(size=net.n_params)
+    cost, r2 = net.scorer(X, Y)(theta)
+    net.theta = theta
+    assert r2 == pytest.approx(r2_score(Y, net.predict(X)), rel=1e-12)
+    assert cost == pytest.approx(np.sum((net.predict(X) - Y) ** 2) / (2 * len(X)), rel=1e-12)

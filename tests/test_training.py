@@ -408,3 +408,21 @@ def test_training_a_trained_network_continues_from_its_parameters(moons):
     second = ln.train(net, X[y == 0], labels[y == 0], max_iter=5)  # one class shown: both kept
     assert second.initial_cost == pytest.approx(net.cost(first.theta, X[y == 0], np.eye(2)[np.zeros(100, int)], 0.0))
     assert net.classes_.tolist() == ["a", "b"]
+
+
+def test_a_regression_network_validates_with_r2_and_restores_its_best_iteration():
+    from sklearn.datasets import make_friedman1
+    from sklearn.metrics import r2_score
+
+    X, y = make_friedman1(160, noise=1.0, random_state=0)
+    net = ln.Network([10, 12, 1], hidden="tanh", output="identity").init(seed=0)
+    result = ln.train(
+        net, X[:100], y[:100], method="lbfgs", lambda_=0.0, max_iter=150, validation=(X[100:], y[100:]), patience=3
+    )
+    best = result.best_iteration
+    assert best is not None and result.n_validation == 60
+    # The network holds the best iteration's parameters: its R² on the validation part is the recorded one.
+    assert result.history["validation_accuracy"][best] == pytest.approx(r2_score(y[100:], net.predict(X[100:])))
+    assert result.history["validation_cost"][best] == min(result.history["validation_cost"])
+    with pytest.raises(ln.DataError, match="validation"):
+        ln.train(net, X[:100], y[:100], validation=(X[100:], np.full(60, np.nan)), max_iter=2)
