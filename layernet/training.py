@@ -103,7 +103,7 @@ def train(
     options : TrainOptions or dict, optional
         How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
         ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
-        ``seed``).
+        ``max_memory``, ``batch_size``, ``scheduler``, ``seed``).
     callback : callable, optional
         ``callback(info)`` after every iteration with ``info.iteration`` and ``info.cost``
         (an :class:`~layernet.optimize.IterationInfo`); returning ``True`` stops training.
@@ -130,6 +130,10 @@ def train(
     :func:`layernet.threads.choose_threads` -- one thread for small and medium problems, every
     idle core once the matrix products dominate; each evaluation then divides the samples among
     the threads, with BLAS single-threaded in each (set for the run, restored afterwards).
+
+    Memory: each evaluation's work buffers stay within ``max_memory`` (512 MiB by default) or
+    hold ``batch_size`` samples; more samples are evaluated a chunk at a time, and the cost and
+    gradient are still the full batch's.
     """
     options = TrainOptions.coerce(options, settings)
     if not isinstance(net, Network):
@@ -153,7 +157,9 @@ def train(
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
             # point is evaluated twice.
             outcome = minimize(
-                net.evaluator(X, Y, lambda_, workers=threads),
+                net.evaluator(
+                    X, Y, lambda_, workers=threads, max_memory=options.max_memory, batch_size=options.batch_size
+                ),
                 theta0,
                 method=method,
                 max_iter=options.max_iter,
