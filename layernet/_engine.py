@@ -21,7 +21,7 @@ from .layers import Layer
 from .losses import Loss
 from .packing import ParameterPacker
 
-__all__ = ["Engine", "Workspace", "Part", "Chunks", "workspace_bytes", "rows_for_budget"]
+__all__ = ["Engine", "Workspace", "Part", "Chunks", "workspace_bytes", "rows_for_budget", "budget_for_rows"]
 
 
 class Engine:
@@ -357,10 +357,19 @@ def workspace_bytes(layers: Sequence[Layer], packer: ParameterPacker, rows: int,
 
 
 def rows_for_budget(layers: Sequence[Layer], packer: ParameterPacker, budget: int, targets: bool = True) -> int:
-    """The most samples a workspace may hold within ``budget`` bytes (0 when not even one fits)."""
-    fixed = workspace_bytes(layers, packer, 0, targets)
-    per_sample = workspace_bytes(layers, packer, 1, targets) - fixed
+    """The most samples a workspace may hold within ``budget`` bytes (0 when not even one fits).
+
+    Besides the buffers, the budget keeps room for the temporaries an activation or its
+    derivative may allocate on one block of units (``1 - a**2``): :data:`_BLOCK_ELEMENTS` values.
+    """
+    fixed = budget_for_rows(layers, packer, 0, targets)
+    per_sample = budget_for_rows(layers, packer, 1, targets) - fixed
     return max(0, (budget - fixed) // per_sample)
+
+
+def budget_for_rows(layers: Sequence[Layer], packer: ParameterPacker, rows: int, targets: bool = True) -> int:
+    """The budget a workspace of ``rows`` samples needs: its buffers and one block's temporaries."""
+    return workspace_bytes(layers, packer, rows, targets) + packer.dtype.itemsize * _BLOCK_ELEMENTS
 
 
 def _offsets(thetas):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ._checks import check_int
-from ._engine import Chunks, Engine, Workspace, rows_for_budget, workspace_bytes
+from ._engine import Chunks, Engine, Workspace, budget_for_rows, rows_for_budget
 from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
 from .labels import check_labels, class_indices, encode_labels, infer_classes
@@ -380,7 +380,7 @@ class Network:
         budget = DEFAULT_MAX_MEMORY if max_memory is None else check_int(max_memory, "max_memory", low=1)
         rows = rows_for_budget(self.layers, self.packer, budget)
         if rows < 1:
-            need = workspace_bytes(self.layers, self.packer, 1)
+            need = budget_for_rows(self.layers, self.packer, 1)
             raise LayerNetError(
                 f"max_memory={budget} bytes cannot hold the work buffers of even one sample for {self!r} "
                 f"({need} bytes); give at least {need}, or a batch_size"
