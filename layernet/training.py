@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .distributed import is_dask_collection
 from .errors import DataError, LayerNetError
 from .labels import check_labels, encode_labels
 from .network import Network
@@ -138,28 +139,42 @@ def train(
     options = TrainOptions.coerce(options, settings)
     if not isinstance(net, Network):
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
-    X = check_features(X, net.n_features, dtype=net.dtype)
-    y = check_labels(y, len(X))
-    if callback is not None and not callable(callback):
-        raise LayerNetError(f"callback must be callable, got {callback!r}")
-    classes = net._classes_for(y, classes)
-    Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+    on_dask = options.scheduler is not None or is_dask_collection(X) or is_dask_collection(y)
+    if on_dask:
+        # The data stay on the Dask workers; they check them there (layernet.distributed).
+        if callback is not None and not callable(callback):
+            raise LayerNetError(f"callback must be callable, got {callback!r}")
+        from .distributed import DaskData
+
+        dask = DaskData(net, X, y, classes, options.scheduler, options.max_memory, options.batch_size)
+        classes = dask.classes
+    else:
+        X = check_features(X, net.n_features, dtype=net.dtype)
+        y = check_labels(y, len(X))
+        if callback is not None and not callable(callback):
+            raise LayerNetError(f"callback must be callable, got {callback!r}")
+        classes = net._classes_for(y, classes)
+        Y = encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
 
     if not net.initialized and not net.theta.any():
         # Never drawn, never assigned, still all zeros (the vector a new network starts with);
         # values written into net.theta or a layer's view in place are trained from as they are.
         net.init(options.seed)
     theta0 = net.theta.copy()
-    threads = options.threads or choose_threads(len(X), net.sizes)
+    threads = 1 if on_dask else options.threads or choose_threads(len(X), net.sizes)
     method, lambda_ = options.method, options.lambda_
     try:
+        if on_dask:
+            objective = dask.evaluator(lambda_)
+        else:
+            objective = net.evaluator(
+                X, Y, lambda_, workers=threads, max_memory=options.max_memory, batch_size=options.batch_size
+            )
         with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
             # point is evaluated twice.
             outcome = minimize(
-                net.evaluator(
-                    X, Y, lambda_, workers=threads, max_memory=options.max_memory, batch_size=options.batch_size
-                ),
+                objective,
                 theta0,
                 method=method,
                 max_iter=options.max_iter,
@@ -172,6 +187,9 @@ def train(
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
+    finally:
+        if on_dask:
+            dask.close()
     with np.errstate(over="ignore"):  # a float64 point beyond float32's range becomes inf: refused below
         np.copyto(net.theta, outcome.x, casting="unsafe")
     if not np.isfinite(net.theta).all():
@@ -183,7 +201,7 @@ def train(
                 f"{outcome.message}; no finite parameters were reached, so the network keeps its starting ones"
             )
     net.classes_ = classes
-    if outcome.status == "converged":
+    if outcome.status == "converged" and not on_dask:  # the check predicts on all the data, in memory
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(**vars(outcome), method=method, lambda_=lambda_, threads=threads)
