@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_bytes, check_int
 from ._engine import Chunks, Engine, Workspace, budget_for_rows, rows_for_budget
 from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
@@ -332,7 +332,7 @@ class Network:
         lambda_: float = 0.0,
         *,
         workers: int = 1,
-        max_memory: int | None = None,
+        max_memory: int | str | None = None,
         batch_size: int | None = None,
     ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         """A fast ``f(theta) -> (J, grad)`` for an optimizer: inputs checked once, here, not per call.
@@ -343,8 +343,8 @@ class Network:
         samples among that many threads (run them with a single-threaded BLAS, as
         :func:`layernet.train` does).
 
-        The buffers hold at most ``batch_size`` samples, or as many as fit ``max_memory`` bytes
-        (default 512 MiB, :data:`layernet.options.DEFAULT_MAX_MEMORY`); more samples are
+        The buffers hold at most ``batch_size`` samples, or as many as fit ``max_memory`` (bytes,
+        or a string such as ``"512MB"``; default 512 MiB, :data:`layernet.options.DEFAULT_MAX_MEMORY`); more samples are
         evaluated in chunks of that many, their losses and gradients summed into the full
         batch's cost and gradient (equal to one pass over all samples up to rounding). ``X``
         and ``Y`` are then kept by reference, not copied.
@@ -377,7 +377,7 @@ class Network:
         """Samples per chunk of an evaluation over ``n_samples``: all of them when they fit."""
         if batch_size is not None:
             return min(check_int(batch_size, "batch_size", low=1), n_samples)
-        budget = DEFAULT_MAX_MEMORY if max_memory is None else check_int(max_memory, "max_memory", low=1)
+        budget = DEFAULT_MAX_MEMORY if max_memory is None else check_bytes(max_memory, "max_memory")
         rows = rows_for_budget(self.layers, self.packer, budget)
         if rows < 1:
             need = budget_for_rows(self.layers, self.packer, 1)
