@@ -111,7 +111,7 @@ class Settings:
         if quick:
             return cls(
                 quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02,
-                growth_rows=(1000, 10_000, 100_000), growth_reps=2,
+                growth_rows=(1000, 30_000), growth_reps=2, chunk_batches=(5000,),
             )  # fmt: skip
         return cls(
             quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05,
