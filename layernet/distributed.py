@@ -70,41 +70,44 @@ class DaskData:
         import dask.array as da
 
         client = self.client
-        if not is_dask_collection(X):
-            # In-memory data and a scheduler: one partition per worker thread.
+        if is_dask_collection(X):
+            X = _as_array(X, "X")
+            if X.ndim != 2:
+                raise DataError(f"X must be 2-D (n_samples, n_features), got a Dask collection of shape {X.shape}")
+            if X.shape[1] != net.n_features:
+                raise DataError(f"X has {X.shape[1]} features but the network's input layer expects {net.n_features}")
+            X = X.rechunk({1: -1})  # whole rows in every partition
+            rows = [int(n) for n in X.chunks[0]]
+            # The partitions become futures: computed once, kept on the workers.
+            blocks_X = client.compute(list(X.to_delayed().ravel()))
+        else:
+            # In-memory data and a scheduler: sent to the workers, one partition per worker thread.
             X = check_features(X, net.n_features, dtype=net.dtype)
-            threads = max(1, sum(client.nthreads().values()))
-            X = da.from_array(X, chunks=(math.ceil(len(X) / threads), -1))
-        X = _as_array(X, "X")
-        if X.ndim != 2:
-            raise DataError(f"X must be 2-D (n_samples, n_features), got a Dask collection of shape {X.shape}")
-        if X.shape[1] != net.n_features:
-            raise DataError(f"X has {X.shape[1]} features but the network's input layer expects {net.n_features}")
-        X = X.rechunk({1: -1})  # whole rows in every partition
-        rows = X.chunks[0]
+            size = math.ceil(len(X) / max(1, sum(client.nthreads().values())))
+            rows = [min(size, len(X) - start) for start in range(0, len(X), size)]
+            blocks_X = client.scatter([X[start : start + size] for start in range(0, len(X), size)])
+        self.n_samples = n = sum(rows)
+        bounds = np.cumsum([0, *rows]).tolist()
         if is_dask_collection(y):
             y = _as_array(y, "y")
+            if y.ndim != 1 or y.shape[0] != n:
+                raise DataError(f"y must have one label per row of X ({n}), got shape {y.shape}")
+            y = y.rechunk((tuple(rows),))
+            if classes is None:
+                classes = np.asarray(client.compute(da.unique(y)).result())
+            blocks_y = client.compute(list(y.to_delayed().ravel()))
         else:
-            y = da.from_array(check_labels(y, X.shape[0]), chunks=(rows,))
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise DataError(f"y must have one label per row of X ({X.shape[0]}), got shape {y.shape}")
-        y = y.rechunk((rows,))
-        self.n_samples = int(X.shape[0])
-        if classes is None:
-            classes = net._classes_for(np.asarray(client.compute(da.unique(y)).result()))
-        else:
-            classes = net._classes_for(np.asarray(classes), classes)
-        self.classes = classes
-        # The partitions become futures: computed once, kept on the workers.
-        blocks_X = client.compute(list(X.to_delayed().ravel()))
-        blocks_y = client.compute(list(y.to_delayed().ravel()))
+            y = check_labels(y, n)
+            blocks_y = client.scatter([y[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+            if classes is None:
+                classes = np.unique(y)
+        self.classes = classes = net._classes_for(np.asarray(classes), classes)
         replica = net.copy()
         replica.classes_ = classes
         replica_future = client.scatter(replica, broadcast=True)
-        starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
         self.partitions = [
             client.submit(_Partition, replica_future, bx, by, start, max_memory, batch_size, pure=False)
-            for bx, by, start in zip(blocks_X, blocks_y, starts)
+            for bx, by, start in zip(blocks_X, blocks_y, bounds[:-1])
         ]
         self.weights = np.array(rows, dtype=float) / self.n_samples
         # Raise here any error a partition's checks found (the partitions stay on the workers).
