@@ -51,7 +51,7 @@ MARKDOWN_TABLES = [
     ("**Peak memory of a P3 fit**", 2),
     ("**Chunked evaluation**", 7),
     ("**Data on Dask**", 7),
-    ("**Growth curve**", 9),
+    ("**Growth curve**", 10),
     ("**Whole-process time**", 2),
     ("**Targets**", 4),
 ]
