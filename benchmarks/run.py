@@ -1069,7 +1069,8 @@ TABLES = {
         ),
         note="CPU time: the process's own (one BLAS thread), which other processes on a shared machine change "
         "far less than the wall time.\nBeyond the data: peak RSS minus the RSS once Python, numpy, scipy and the "
-        "data (X, one-hot Y) were loaded; layernet's work buffers are capped at 512 MiB (max_memory), scikit-learn holds every activation.",
+        "data (X, one-hot Y) were loaded; layernet's work buffers are capped at 512 MiB (max_memory), "
+        "scikit-learn holds every activation.",
     ),
     "startup": ResultsTable(
         lambda st: f"**Whole-process time** (median of {len(st['help_runs'])})",
