@@ -836,6 +836,11 @@ def numpy_simd() -> dict | None:
     }
 
 
+def default_sections(settings: Settings) -> list[str]:
+    """The sections run without --only: all of them, but the full growth curve only when asked for."""
+    return [name for name in SECTIONS if settings.quick or settings.tiny or name != "growth"]
+
+
 def metadata(settings: Settings, only) -> dict:
     import scipy
     import sklearn
@@ -846,7 +851,7 @@ def metadata(settings: Settings, only) -> dict:
         "command": "python benchmarks/run.py"
         + (" --quick" if settings.quick else "")
         + (" --tiny" if settings.tiny else "")
-        + ("" if set(only) == set(SECTIONS) else " --only " + ",".join(only)),
+        + ("" if set(only) == set(default_sections(settings)) else " --only " + ",".join(only)),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
@@ -1150,7 +1155,12 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description="layernet's benchmark suite")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
     parser.add_argument("--tiny", action="store_true", help="tiny problem sizes: checks that every section runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated sections of {', '.join(SECTIONS)} (default: all; without --quick all but growth, "
+        "whose million samples take minutes: run it with --only growth)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results", help="folder for the JSON report")
     parser.add_argument(
         "--markdown", type=Path, metavar="REPORT.json", help="print a saved report as Markdown, run nothing"
@@ -1160,7 +1170,10 @@ def main(argv=None) -> dict:
         report = json.loads(args.markdown.read_text(encoding="utf-8"))
         print(markdown(report), end="")
         return report
-    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    if args.only is None:
+        only = default_sections(Settings.make(args.quick, args.tiny))
+    else:
+        only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown sections {unknown}; known: {', '.join(SECTIONS)}")
