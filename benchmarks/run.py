@@ -234,9 +234,9 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
 def fmt_time(seconds) -> str:
     if seconds is None:
         return "—"
-    if seconds < 1e-3:
+    if abs(seconds) < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
-    if seconds < 1:
+    if abs(seconds) < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
 
