@@ -573,6 +573,11 @@ def minimum_time(function, args, reps: int) -> float:
     return best
 
 
+def quick_reps(settings: Settings) -> int:
+    """Repetitions of the chunked and Dask sections: one with --quick, which must stay under a minute."""
+    return 1 if settings.quick else settings.reps
+
+
 def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
     """P3's evaluation in one chunk (the default budget) and in chunks of ``settings.chunk_batches`` samples."""
     net = ln.Network(p3.sizes, hidden=p3.hidden).init(seed=0)
@@ -584,7 +589,7 @@ def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
         for batch in (None, *settings.chunk_batches):
             f = whole if batch is None else net.evaluator(p3.X, p3.Y, p3.lambda_, batch_size=batch)
             load = os.getloadavg()[0]
-            seconds = minimum_time(f, thetas, settings.reps)
+            seconds = minimum_time(f, thetas, quick_reps(settings))
             rows.append(
                 {
                     "problem": p3.name,
@@ -628,8 +633,8 @@ def section_dask(settings: Settings, probs: list[Problem]) -> list[dict]:
                 J, J_dask = in_memory(thetas[0])[0], on_dask(thetas[0])[0]
                 load = os.getloadavg()[0]
                 with blas_threads(1):
-                    memory_s = minimum_time(in_memory, thetas, settings.reps)
-                dask_s = minimum_time(on_dask, thetas, settings.reps)
+                    memory_s = minimum_time(in_memory, thetas, quick_reps(settings))
+                dask_s = minimum_time(on_dask, thetas, quick_reps(settings))
             finally:
                 data.close()
             rows.append(
