@@ -13,6 +13,12 @@ gflops      P3's achieved GFLOP/s beside numpy's GEMM rate on the same shapes; f
 training    whole fits: layernet cg and lbfgs, scikit-learn lbfgs (as users run it, default
             threads), PyTorch L-BFGS if torch is installed, on P1 and on digits (70/30 split).
 memory      peak memory of a P3 fit, in a fresh process.
+chunked     P3's evaluation in one chunk (the default) and in chunks of fewer samples: time and
+            agreement of the cost.
+dask        one evaluation in memory and on a local Dask cluster (two worker processes): the
+            per-evaluation overhead of data on Dask.
+growth      time per evaluation and peak RSS against the number of samples (synthetic, 50
+            features, 50-128-128-10 tanh), layernet and scikit-learn, each size in a fresh process.
 startup     whole-process time of ``layernet --help`` and ``layernet train`` (reference).
 
 A table per section, then the targets; the JSON goes to benchmarks/results/. Each table is defined
@@ -22,6 +28,8 @@ once, in TABLES, and rendered to the terminal (rich) and, from a saved report, t
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import os
@@ -86,14 +94,29 @@ class Settings:
     startup_runs: int
     memory_iters: int
     block_seconds: float  # minimum length of one timed block
+    growth_rows: tuple = ()  # sample counts of the growth curve
+    growth_sizes: tuple = (50, 128, 128, 10)
+    growth_reps: int = 3  # evaluations timed per size (the minimum is kept)
+    growth_budget: str | None = None  # max_memory of the growth curve's layernet runs (None: the default)
+    chunk_batches: tuple = (5000, 1000)  # batch sizes of the chunked section
 
     @classmethod
     def make(cls, quick: bool, tiny: bool) -> Settings:
         if tiny:  # for the test suite: every code path, tiny sizes
-            return cls(quick, tiny, 2, 2, 300, (20, 16, 16, 4), 300, 1, 1, 1, 0.002)
+            return cls(
+                quick, tiny, 2, 2, 300, (20, 16, 16, 4), 300, 1, 1, 1, 0.002,
+                growth_rows=(2000,), growth_sizes=(10, 16, 16, 4), growth_reps=1, growth_budget="600kB",
+                chunk_batches=(100, 30),
+            )  # fmt: skip
         if quick:
-            return cls(quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02)
-        return cls(quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05)
+            return cls(
+                quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02,
+                growth_rows=(1000, 30_000), growth_reps=2, chunk_batches=(5000,),
+            )  # fmt: skip
+        return cls(
+            quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05,
+            growth_rows=(1000, 3000, 10_000, 30_000, 100_000, 300_000, 1_000_000), growth_reps=3,
+        )  # fmt: skip
 
 
 # -- problems ----------------------------------------------------------------------------------
@@ -211,9 +234,9 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
 def fmt_time(seconds) -> str:
     if seconds is None:
         return "—"
-    if seconds < 1e-3:
+    if abs(seconds) < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
-    if seconds < 1:
+    if abs(seconds) < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
 
@@ -537,6 +560,191 @@ def section_memory(settings: Settings, p3: Problem) -> dict:
     return info
 
 
+def minimum_time(function, args, reps: int) -> float:
+    """The least seconds of one call of ``function`` over ``reps`` calls per argument (after a warm-up):
+    the other processes on a shared machine only ever add time."""
+    function(args[0])
+    best = math.inf
+    for _ in range(reps):
+        for arg in args:
+            start = time.perf_counter()
+            function(arg)
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def quick_reps(settings: Settings) -> int:
+    """Repetitions of the chunked and Dask sections: one with --quick, which must stay under a minute."""
+    return 1 if settings.quick else settings.reps
+
+
+def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
+    """P3's evaluation in one chunk (the default budget) and in chunks of ``settings.chunk_batches`` samples."""
+    net = ln.Network(p3.sizes, hidden=p3.hidden).init(seed=0)
+    thetas = distinct_thetas(net, settings.n_thetas)
+    rows = []
+    whole = net.evaluator(p3.X, p3.Y, p3.lambda_)
+    with blas_threads(1):
+        J_whole = whole(thetas[0])[0]
+        for batch in (None, *settings.chunk_batches):
+            f = whole if batch is None else net.evaluator(p3.X, p3.Y, p3.lambda_, batch_size=batch)
+            load = os.getloadavg()[0]
+            seconds = minimum_time(f, thetas, quick_reps(settings))
+            rows.append(
+                {
+                    "problem": p3.name,
+                    "label": p3.label,
+                    "batch": f.batch_rows,
+                    "chunks": math.ceil(len(p3.X) / f.batch_rows),
+                    "seconds": seconds,
+                    "cost_rel_diff": abs(f(thetas[0])[0] - J_whole) / abs(J_whole),
+                    "load_average": load,
+                }
+            )
+    for row in rows:
+        row["vs_one_chunk"] = row["seconds"] / rows[0]["seconds"]
+    return rows
+
+
+def section_dask(settings: Settings, probs: list[Problem]) -> list[dict]:
+    """One evaluation in memory and on a local Dask cluster of two single-threaded worker processes."""
+    try:
+        import dask.array as da
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return [{"problem": "—", "label": "skipped: pip install 'layernet[distributed]'", "skipped": True}]
+    from layernet.distributed import DaskData
+
+    rows = []
+    # --tiny (the test suite) only checks that the section runs: worker threads start faster than processes.
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=not settings.tiny, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        # The moons and P3: the overhead alone, and beside real work (--tiny: the moons only).
+        for p in (probs[0],) if settings.tiny else (probs[0], probs[-1]):
+            net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
+            thetas = distinct_thetas(net, settings.n_thetas)
+            in_memory = net.evaluator(p.X, p.Y, p.lambda_)
+            chunk = math.ceil(len(p.X) / 2)  # one partition per worker
+            data = DaskData(net, da.from_array(p.X, chunks=(chunk, -1)), da.from_array(p.y, chunks=(chunk,)))
+            try:
+                on_dask = data.evaluator(p.lambda_)
+                J, J_dask = in_memory(thetas[0])[0], on_dask(thetas[0])[0]
+                load = os.getloadavg()[0]
+                with blas_threads(1):
+                    memory_s = minimum_time(in_memory, thetas, quick_reps(settings))
+                dask_s = minimum_time(on_dask, thetas, quick_reps(settings))
+            finally:
+                data.close()
+            rows.append(
+                {
+                    "problem": p.name,
+                    "label": p.label,
+                    "partitions": len(data.weights),
+                    "memory_s": memory_s,
+                    "dask_s": dask_s,
+                    "overhead_s": dask_s - memory_s,
+                    "cost_rel_diff": abs(J_dask - J) / abs(J),
+                    "load_average": load,
+                }
+            )
+        del client
+    return rows
+
+
+GROWTH_SCRIPT = """
+import json, math, resource, sys, time
+sys.path.insert(0, {here!r})
+import numpy as np
+
+def peak_rss_kb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+who, rows, sizes, reps, dtype, budget = {who!r}, {rows}, {sizes}, {reps}, {dtype!r}, {budget!r}
+rng = np.random.default_rng(0)
+X = rng.standard_normal((rows, sizes[0]), dtype=dtype)
+y = rng.integers(0, sizes[-1], rows)
+Y = np.eye(sizes[-1], dtype=dtype)[y]
+from threadpoolctl import threadpool_limits
+if who == "layernet":
+    import layernet as ln
+    net = ln.Network(sizes, hidden="tanh", dtype=dtype).init(seed=0)
+    theta0 = net.theta.astype(float)
+    import scipy.optimize  # loaded before the baseline, as any fit loads it
+    baseline = peak_rss_kb()
+    f = net.evaluator(X, Y, 1e-3, max_memory=budget)
+    batch = f.batch_rows
+else:
+    from contenders import SklearnLoss
+    import sklearn.neural_network  # loaded before the baseline, as layernet's scipy
+    import layernet as ln
+    theta0 = ln.Network(sizes, hidden="tanh").init(seed=0).theta.copy()
+    baseline = peak_rss_kb()
+    sk = SklearnLoss(X, Y, sizes, "tanh", 1e-3)
+    f = lambda theta: sk(sk.pack(theta))
+    batch = rows
+thetas = [theta0 + 0.1 * np.random.default_rng(i).standard_normal(theta0.size) for i in range(2)]
+with threadpool_limits(limits=1, user_api="blas"):
+    f(thetas[0])
+    best = cpu = math.inf
+    for i in range(reps):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        f(thetas[i % 2])
+        best = min(best, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+print(json.dumps({{"seconds": best, "cpu_seconds": cpu, "peak_rss_kb": peak_rss_kb(), "baseline_kb": baseline,
+                  "data_bytes": X.nbytes + Y.nbytes, "batch": batch}}))
+"""
+
+
+def growth_bytes_sklearn(rows: int, sizes) -> int:
+    """scikit-learn's evaluation memory, estimated: every layer's activations and deltas, float64."""
+    return 8 * rows * 2 * sum(sizes)
+
+
+def section_growth(settings: Settings) -> list[dict]:
+    """Each size in a fresh process: time per evaluation (one thread) and peak RSS, layernet and scikit-learn."""
+    from layernet.threads import available_memory
+
+    sizes = list(settings.growth_sizes)
+    cases = [("layernet", rows, "float64") for rows in settings.growth_rows]
+    cases += [("scikit-learn", rows, "float64") for rows in settings.growth_rows]
+    if not settings.quick and not settings.tiny:
+        cases.append(("layernet", settings.growth_rows[-1], "float32"))
+    rows_out = []
+    for who, rows, dtype in cases:
+        label = f"{who} {dtype}" if dtype != "float64" else who
+        if who == "scikit-learn" and growth_bytes_sklearn(rows, sizes) > (available_memory() or 0) / 3:
+            rows_out.append({"contender": label, "rows": rows, "skipped": "does not fit a third of the free memory"})
+            continue
+        script = GROWTH_SCRIPT.format(
+            here=str(HERE), who=who, rows=rows, sizes=sizes, reps=settings.growth_reps, dtype=dtype,
+            budget=settings.growth_budget,
+        )  # fmt: skip
+        load = os.getloadavg()[0]
+        if settings.tiny:  # the test suite: the same script, in this process (its RSS means nothing then)
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(compile(script, "<growth>", "exec"), {"__name__": "growth"})
+            output = printed.getvalue()
+        else:
+            output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        info = json.loads(output.strip().splitlines()[-1])
+        info.update(contender=label, rows=rows, load_average=load)
+        info["beyond_data_kb"] = info["peak_rss_kb"] - info["baseline_kb"]
+        info["cpu_us_per_sample"] = info["cpu_seconds"] / rows * 1e6
+        rows_out.append(info)
+    return rows_out
+
+
 def layernet_command() -> list[str]:
     script = Path(sys.executable).with_name("layernet")
     if script.exists():
@@ -633,6 +841,11 @@ def numpy_simd() -> dict | None:
     }
 
 
+def default_sections(settings: Settings) -> list[str]:
+    """The sections run without --only: all of them, but the full growth curve only when asked for."""
+    return [name for name in SECTIONS if settings.quick or settings.tiny or name != "growth"]
+
+
 def metadata(settings: Settings, only) -> dict:
     import scipy
     import sklearn
@@ -643,7 +856,7 @@ def metadata(settings: Settings, only) -> dict:
         "command": "python benchmarks/run.py"
         + (" --quick" if settings.quick else "")
         + (" --tiny" if settings.tiny else "")
-        + ("" if set(only) == set(SECTIONS) else " --only " + ",".join(only)),
+        + ("" if set(only) == set(default_sections(settings)) else " --only " + ",".join(only)),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
@@ -824,6 +1037,51 @@ TABLES = {
         rows=lambda m: [{"label": label, "MiB": m[field] / unit} for label, field, unit in MEMORY_ROWS],
         note="Peak traced allocation: tracemalloc; peak RSS: the fresh process's VmHWM.",
     ),
+    "chunked": ResultsTable(
+        "**Chunked evaluation**: samples per chunk (minimum over repeats, one thread)",
+        (
+            PROBLEM,
+            Column("samples per chunk", "batch"),
+            Column("chunks", "chunks"),
+            Column("evaluation", "seconds", fmt_time),
+            Column("vs one chunk", "vs_one_chunk", "{:.2f}x".format),
+            Column("cost vs one chunk", "cost_rel_diff", "{:.1e}".format),
+            Column("load average", "load_average", "{:.2f}".format),
+        ),
+        note="One chunk is the default for this size (512 MiB budget); the others give batch_size.",
+    ),
+    "dask": ResultsTable(
+        "**Data on Dask**: one evaluation in memory and on a LocalCluster of 2 worker processes (minimum)",
+        (
+            PROBLEM,
+            Column("partitions", "partitions"),
+            Column("in memory", "memory_s", fmt_time),
+            Column("on Dask", "dask_s", fmt_time),
+            Column("overhead", "overhead_s", fmt_time),
+            Column("cost vs in memory", "cost_rel_diff", "{:.1e}".format),
+            Column("load average", "load_average", "{:.2f}".format),
+        ),
+        note="Overhead: the broadcast of the parameters, one task per partition, the gather and the sum.",
+    ),
+    "growth": ResultsTable(
+        lambda g: "**Growth curve**: one evaluation (minimum, one thread) and peak RSS, each size in a fresh process",
+        (
+            Column("contender", "contender", left=True),
+            Column("samples", "rows"),
+            Column("evaluation", lambda r: "skipped" if "skipped" in r else fmt_time(r["seconds"])),
+            Column("CPU time", "cpu_seconds", fmt_time),
+            Column("CPU µs per sample", "cpu_us_per_sample", "{:.2f}".format),
+            Column("samples per chunk", "batch"),
+            Column("data MiB", "data_bytes", lambda b: f"{b / MIB:.1f}"),
+            Column("peak RSS MiB", "peak_rss_kb", lambda k: f"{k / 1024:.0f}"),
+            Column("beyond the data MiB", "beyond_data_kb", lambda k: f"{k / 1024:.0f}"),
+            Column("load average", "load_average", "{:.2f}".format),
+        ),
+        note="CPU time: the process's own (one BLAS thread), which other processes on a shared machine change "
+        "far less than the wall time.\nBeyond the data: peak RSS minus the RSS once Python, numpy, scipy and the "
+        "data (X, one-hot Y) were loaded; layernet's work buffers are capped at 512 MiB (max_memory), "
+        "scikit-learn holds every activation.",
+    ),
     "startup": ResultsTable(
         lambda st: f"**Whole-process time** (median of {len(st['help_runs'])})",
         (Column("command", "label", left=True), Column("time", "time", fmt_time)),
@@ -895,14 +1153,19 @@ def markdown(report: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-SECTIONS = ("evaluation", "threads", "gflops", "training", "memory", "startup")
+SECTIONS = ("evaluation", "threads", "gflops", "training", "memory", "chunked", "dask", "growth", "startup")
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description="layernet's benchmark suite")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
     parser.add_argument("--tiny", action="store_true", help="tiny problem sizes: checks that every section runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated sections of {', '.join(SECTIONS)} (default: all; without --quick all but growth, "
+        "whose million samples take minutes: run it with --only growth)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results", help="folder for the JSON report")
     parser.add_argument(
         "--markdown", type=Path, metavar="REPORT.json", help="print a saved report as Markdown, run nothing"
@@ -912,7 +1175,10 @@ def main(argv=None) -> dict:
         report = json.loads(args.markdown.read_text(encoding="utf-8"))
         print(markdown(report), end="")
         return report
-    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    if args.only is None:
+        only = default_sections(Settings.make(args.quick, args.tiny))
+    else:
+        only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown sections {unknown}; known: {', '.join(SECTIONS)}")
@@ -934,6 +1200,9 @@ def main(argv=None) -> dict:
         "gflops": lambda: section_gflops(settings, probs[-1]),
         "training": lambda: section_training(settings),
         "memory": lambda: section_memory(settings, probs[-1]),
+        "chunked": lambda: section_chunked(settings, probs[-1]),
+        "dask": lambda: section_dask(settings, probs),
+        "growth": lambda: section_growth(settings),
         "startup": lambda: section_startup(settings),
     }
     report["meta"]["section_seconds"] = {}

@@ -1,10 +1,13 @@
-"""The evaluation engine: work buffers, sample parts on worker threads, cache-sized blocks, and
-the forward and backward passes that give a network's cost and gradient.
+"""The evaluation engine: work buffers, sample chunks and parts on worker threads, cache-sized
+blocks, and the forward and backward passes that give a network's cost and gradient.
 
 :class:`~layernet.Network` is the public face (layers, ``theta``, ``cost_and_grad``,
 ``predict``...); it owns one :class:`Engine`, which evaluates its layers over a
-:class:`Workspace` -- the buffers for one batch size, reused by every evaluation. Nothing here
-checks its inputs: the network does that at its boundary.
+:class:`Workspace` -- the buffers for one batch size, reused by every evaluation. Data with more
+samples than a memory budget's workspace holds are evaluated as :class:`Chunks`: the samples
+pass through one workspace a chunk at a time, their losses and gradients summed, so the result
+is the full batch's cost and gradient and the buffers stay within the budget however many
+samples there are. Nothing here checks its inputs: the network does that at its boundary.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from .layers import Layer
 from .losses import Loss
 from .packing import ParameterPacker
 
-__all__ = ["Engine", "Workspace", "Part"]
+__all__ = ["Engine", "Workspace", "Part", "Chunks", "workspace_bytes", "rows_for_budget", "budget_for_rows"]
 
 
 class Engine:
@@ -65,17 +68,46 @@ class Engine:
         """Cost and (if asked) gradient at ``work.theta``; the gradient is ``work.grad``, reused."""
         m = work.n_samples
         work.backward_buffers()
-        if work.parts:
+        loss = self.batch_terms(work.pieces(m), work.pool, m, gradient, work.grad)
+        return self.penalized(work, loss, m, lambda_, gradient)
+
+    def evaluate_chunks(self, chunks: Chunks, lambda_: float, gradient: bool = True):
+        """:meth:`evaluate` over all of ``chunks``' samples, one workspace-full at a time.
+
+        Each chunk's samples are copied into the workspace (samples along the columns), its loss
+        and gradient (the mean's ``1/m`` over all ``m`` samples included) added to the totals;
+        the penalty is added once. The gradient is ``chunks.work.grad``, reused.
+        """
+        work, m, total = chunks.work, chunks.n_samples, chunks.total
+        work.backward_buffers()
+        loss = 0.0
+        for index, (start, stop) in enumerate(chunks.bounds):
+            work.set_inputs(chunks.X[start:stop], chunks.Y[start:stop])
+            # The first chunk writes the total gradient, the others add to it.
+            loss += self.batch_terms(work.pieces(stop - start), work.pool, m, gradient, total, add=index > 0)
+        if gradient:
+            np.copyto(work.grad, total)
+        return self.penalized(work, loss, m, lambda_, gradient)
+
+    def batch_terms(self, pieces, pool, m: int, gradient: bool, grad: np.ndarray, add: bool = False) -> float:
+        """The loss summed over ``pieces`` (a workspace, or its parts on ``pool``'s threads) and,
+        if asked, their gradient written (or with ``add``, added) into ``grad``."""
+        if len(pieces) > 1:
             # The other parts go to the pool; this thread computes the first one meanwhile.
-            pending = [work.pool.submit(self.data_terms, part, m, gradient) for part in work.parts[1:]]
-            shares = [self.data_terms(work.parts[0], m, gradient)] + [future.result() for future in pending]
-            loss = sum(share[0] for share in shares)
-            if gradient:
-                np.add(shares[0][1], shares[1][1], out=work.grad)
-                for share in shares[2:]:
-                    work.grad += share[1]
+            pending = [pool.submit(self.data_terms, piece, m, gradient) for piece in pieces[1:]]
+            shares = [self.data_terms(pieces[0], m, gradient)] + [future.result() for future in pending]
         else:
-            loss = self.data_terms(work, m, gradient)[0]
+            shares = [self.data_terms(pieces[0], m, gradient)]
+        if gradient:
+            for index, share in enumerate(shares):
+                if index or add:
+                    grad += share[1]
+                elif share[1] is not grad:
+                    np.copyto(grad, share[1])
+        return sum(share[0] for share in shares)
+
+    def penalized(self, work: Workspace, loss: float, m: int, lambda_: float, gradient: bool):
+        """``J`` from the summed ``loss``, and the gradient in ``work.grad``, with the penalty added."""
         J = loss / m
         if lambda_:
             # reg = (lambda/m) theta on the weights, 0 on the biases; the penalty is theta . reg / 2.
@@ -174,32 +206,59 @@ class Workspace:
         self.deltaT: list[np.ndarray] | None = None
         self.parts: list[Part] = []
         self.pool = None
+        self.workers = 1
+        self._pieces: dict[int, list] = {}
 
     def split(self, workers: int) -> None:
         """Divide the samples among ``workers`` threads (see :class:`Part`); 1 undoes it."""
         self.backward_buffers()
-        workers = max(1, min(workers, self.n_samples))
+        self.workers = workers = max(1, min(workers, self.n_samples))
+        self._pieces = {}
         if workers == 1:
             self.parts, self.pool = [], None
             return
         from .threads import worker_pool
 
-        bounds = [round(i * self.n_samples / workers) for i in range(workers + 1)]
-        self.parts = [Part(self, slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
+        self.parts = self._divide(self.n_samples)
         self.pool = worker_pool(workers)
 
+    def _divide(self, n_columns: int) -> list[Part]:
+        workers = max(1, min(self.workers, n_columns))
+        bounds = [round(i * n_columns / workers) for i in range(workers + 1)]
+        return [Part(self, slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+    def pieces(self, n_columns: int) -> list:
+        """What an evaluation of the first ``n_columns`` samples runs over: the workspace itself,
+        or views of those columns (one per thread; one for a short last chunk)."""
+        if n_columns == self.n_samples and not self.parts:
+            return [self]
+        if n_columns == self.n_samples:
+            return self.parts
+        found = self._pieces.get(n_columns)
+        if found is None:
+            if len(self._pieces) >= 2:  # a data set has one short last chunk; keep a few
+                self._pieces.clear()
+            found = self._pieces[n_columns] = self._divide(n_columns)
+        return found
+
     def set_inputs(self, X: np.ndarray, Y: np.ndarray | None = None) -> None:
-        """Copy the features (and targets) in, samples along the columns."""
-        np.copyto(self.inputs[0][1:], X.T)
+        """Copy the features (and targets) in, samples along the columns: ``len(X)`` samples,
+        at most :attr:`n_samples`, into the first columns."""
+        n = len(X)
+        np.copyto(self.inputs[0][1:, :n], X.T)
         if Y is not None:
             if self.y is None:
                 self.y = np.empty((Y.shape[1], self.n_samples), dtype=self.theta.dtype).T
-            np.copyto(self.y, Y)
+                self._pieces = {}  # views made before the targets existed lack them
+                for part in self.parts:
+                    part.y = self.y[part.columns]
+            np.copyto(self.y[:n], Y)
 
     def backward_buffers(self) -> None:
         """Allocate the delta and scratch buffers on the first cost."""
         if self.deltaT is not None:
             return
+        self._pieces = {}  # views made for a forward pass only lack the backward buffers
         m, dtype = self.n_samples, self.theta.dtype
         width = max(layer.n_out for layer in self.layers)
         flats = [np.empty(width * m, dtype=dtype) for _ in range(3)]
@@ -231,6 +290,7 @@ class Part:
     """
 
     def __init__(self, work: Workspace, columns: slice) -> None:
+        self.columns = columns
         self.n_samples = columns.stop - columns.start
         self.thetas, self.W = work.thetas, work.W
         self.grad = np.zeros_like(work.grad)
@@ -240,9 +300,6 @@ class Part:
         self.aT = [aT[:, columns] for aT in work.aT]
         self.z = [zT.T for zT in self.zT]
         self.a = [aT.T for aT in self.aT]
-        self.deltaT = [d[:, columns] for d in work.deltaT]
-        self.delta = [d.T for d in self.deltaT]
-        self.scratch = [s[columns] for s in work.scratch]
         self.y = None if work.y is None else work.y[columns]
         last = len(work.layers) - 1
         blocks = [
@@ -250,10 +307,69 @@ class Part:
             for index, layer in enumerate(work.layers)
         ]
         self.forward_views = [[(z[:, b], a[:, b]) for b in bs] for z, a, bs in zip(self.z, self.a, blocks)]
+        if work.deltaT is None:  # a view for forward passes only
+            return
+        self.deltaT = [d[:, columns] for d in work.deltaT]
+        self.delta = [d.T for d in self.deltaT]
+        self.scratch = [s[columns] for s in work.scratch]
         self.backward_views = [
             [(d[:, b], z[:, b], a[:, b], s[:, b]) for b in bs]
             for d, z, a, s, bs in zip(self.delta, self.z, self.a, self.scratch, blocks)
         ]
+
+
+class Chunks:
+    """A data set evaluated through one smaller workspace, a chunk of samples at a time.
+
+    ``X`` and ``Y`` stay where they are (row-major, the network's dtype); each evaluation copies
+    one chunk after the other into ``work`` (see :meth:`Engine.evaluate_chunks`). Chunks are
+    equal but for the last one.
+    """
+
+    def __init__(self, work: Workspace, X: np.ndarray, Y: np.ndarray) -> None:
+        self.work, self.X, self.Y = work, X, Y
+        self.n_samples = m = len(X)
+        rows = work.n_samples
+        self.bounds = [(start, min(start + rows, m)) for start in range(0, m, rows)]
+        self.total = np.zeros_like(work.grad)
+        work.set_inputs(X[:rows], Y[:rows])  # allocates the targets' buffer before any view is made
+
+    @property
+    def theta(self) -> np.ndarray:
+        return self.work.theta
+
+
+def workspace_bytes(layers: Sequence[Layer], packer: ParameterPacker, rows: int, targets: bool = True) -> int:
+    """Bytes a :class:`Workspace` of ``rows`` samples allocates for an evaluation (``targets``:
+    with the gradient's buffers and the targets; without, what a forward pass needs).
+
+    Per sample: each layer's input with its row of ones, a separate ``z`` where the activation's
+    derivative needs it, the output's ``z`` and ``a``; for a cost, the targets, two delta buffers
+    and a scratch buffer as wide as the widest layer. Fixed: five parameter-sized vectors.
+    """
+    last = len(layers) - 1
+    per_sample = sum(layer.n_in + 1 for layer in layers)
+    per_sample += sum(layer.n_out for layer in layers[:-1] if layer.activation.derivative_uses_z)
+    per_sample += 2 * layers[-1].n_out
+    if targets:
+        per_sample += layers[last].n_out + 3 * max(layer.n_out for layer in layers)
+    return packer.dtype.itemsize * (rows * per_sample + 5 * packer.size)
+
+
+def rows_for_budget(layers: Sequence[Layer], packer: ParameterPacker, budget: int, targets: bool = True) -> int:
+    """The most samples a workspace may hold within ``budget`` bytes (0 when not even one fits).
+
+    Besides the buffers, the budget keeps room for the temporaries an activation or its
+    derivative may allocate on one block of units (``1 - a**2``): :data:`_BLOCK_ELEMENTS` values.
+    """
+    fixed = budget_for_rows(layers, packer, 0, targets)
+    per_sample = budget_for_rows(layers, packer, 1, targets) - fixed
+    return max(0, (budget - fixed) // per_sample)
+
+
+def budget_for_rows(layers: Sequence[Layer], packer: ParameterPacker, rows: int, targets: bool = True) -> int:
+    """The budget a workspace of ``rows`` samples needs: its buffers and one block's temporaries."""
+    return workspace_bytes(layers, packer, rows, targets) + packer.dtype.itemsize * _BLOCK_ELEMENTS
 
 
 def _offsets(thetas):

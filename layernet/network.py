@@ -15,14 +15,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._checks import check_int
-from ._engine import Engine, Workspace
+from ._checks import check_bytes, check_int
+from ._engine import Chunks, Engine, Workspace, budget_for_rows, rows_for_budget
 from .activations import Activation, check_shapes, get_activation
 from .errors import DataError, LayerNetError
 from .features import check_feature_names, check_label_name
 from .labels import check_labels, class_indices, encode_labels, infer_classes
 from .layers import Layer
 from .losses import loss_for
+from .options import DEFAULT_MAX_MEMORY
 from .packing import ParameterPacker
 from .preprocessing import Scaler
 from .validation import as_real_array, check_features, check_lambda
@@ -297,11 +298,24 @@ class Network:
         Overflow (features or weights too large) shows as inf or NaN, without numpy's warnings.
         """
         X = self._inputs(X)
-        work = self._load(theta, len(X))
-        work.set_inputs(X)
-        with np.errstate(all="ignore"):  # overflow shows as inf in the outputs (see cost_and_grad)
-            z, a = self._engine.forward(work)
-        return np.array(z, order="C"), np.array(a, order="C")
+        n = len(X)
+        rows = self._chunk_rows(n)
+        work = self._load(theta, rows)
+        if rows == n:
+            work.set_inputs(X)
+            with np.errstate(all="ignore"):  # overflow shows as inf in the outputs (see cost_and_grad)
+                z, a = self._engine.forward(work)
+            return np.array(z, order="C"), np.array(a, order="C")
+        # More samples than the memory budget's buffers hold: a chunk at a time, into the outputs.
+        z_all = np.empty((n, self.n_outputs), dtype=self.dtype)
+        a_all = np.empty_like(z_all)
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            work.set_inputs(X[start:stop])
+            with np.errstate(all="ignore"):
+                z, a = self._engine.forward(work.pieces(stop - start)[0])
+            z_all[start:stop], a_all[start:stop] = z, a
+        return z_all, a_all
 
     def cost(self, theta, X, Y, lambda_: float = 0.0) -> float:
         """The course's regularized cost ``J`` at ``theta`` (None: the network's own)."""
@@ -336,14 +350,25 @@ class Network:
         X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
-        work = self._load(theta, len(X))
-        work.set_inputs(X, Y)
+        rows = self._chunk_rows(len(X))
+        work = self._load(theta, rows)
         with np.errstate(all="ignore"):
-            J, grad = self._engine.evaluate(work, lambda_, gradient)
+            if rows == len(X):
+                work.set_inputs(X, Y)
+                J, grad = self._engine.evaluate(work, lambda_, gradient)
+            else:  # more samples than the default memory budget's buffers hold: in chunks
+                J, grad = self._engine.evaluate_chunks(Chunks(work, X, Y), lambda_, gradient)
         return _overflowed_to_inf(J), None if grad is None else grad.copy()
 
     def evaluator(
-        self, X, Y, lambda_: float = 0.0, *, workers: int = 1
+        self,
+        X,
+        Y,
+        lambda_: float = 0.0,
+        *,
+        workers: int = 1,
+        max_memory: int | str | None = None,
+        batch_size: int | None = None,
     ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         """A fast ``f(theta) -> (J, grad)`` for an optimizer: inputs checked once, here, not per call.
 
@@ -352,23 +377,35 @@ class Network:
         allocates nothing that grows with the number of samples. ``workers`` > 1 divides the
         samples among that many threads (run them with a single-threaded BLAS, as
         :func:`layernet.train` does).
+
+        The buffers hold at most ``batch_size`` samples, or as many as fit ``max_memory`` (bytes,
+        or a string such as ``"512MB"``; default 512 MiB, :data:`layernet.options.DEFAULT_MAX_MEMORY`); more samples are
+        evaluated in chunks of that many, their losses and gradients summed into the full
+        batch's cost and gradient (equal to one pass over all samples up to rounding). ``X``
+        and ``Y`` are then kept by reference, not copied.
         """
         X = self._inputs(X)
         Y = self._check_targets(Y, len(X))
         lambda_ = check_lambda(lambda_)
-        work = self._engine.workspace(len(X))
-        work.set_inputs(X, Y)
+        rows = self._chunk_rows(len(X), max_memory, batch_size)
+        work = self._engine.workspace(rows)
+        if rows == len(X):
+            work.set_inputs(X, Y)
+            evaluate, data = self._engine.evaluate, work
+        else:
+            evaluate, data = self._engine.evaluate_chunks, Chunks(work, X, Y)
         if workers > 1:
             work.split(workers)
-        evaluate, target = self._engine.evaluate, work.theta
+        target = work.theta
 
         def cost_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             # Overflow at a far trial point shows as a non-finite cost, without numpy's warnings.
             with np.errstate(all="ignore"):
                 np.copyto(target, theta, casting="same_kind")
-                J, grad = evaluate(work, lambda_)
+                J, grad = evaluate(data, lambda_)
             return J, grad.astype(np.float64)  # always a new array, for the optimizer to keep
 
+        cost_and_grad.batch_rows = rows
         return cost_and_grad
 
     def scorer(self, X, Y) -> Callable[[np.ndarray], tuple[float, float]]:
@@ -487,6 +524,20 @@ class Network:
         work.set_inputs(X, Y)
         with np.errstate(all="ignore"):
             return Curvature(self._engine, work, lambda_).product(work.theta.copy(), v, gauss_newton)
+
+    def _chunk_rows(self, n_samples: int, max_memory: int | None = None, batch_size: int | None = None) -> int:
+        """Samples per chunk of an evaluation over ``n_samples``: all of them when they fit."""
+        if batch_size is not None:
+            return min(check_int(batch_size, "batch_size", low=1), n_samples)
+        budget = DEFAULT_MAX_MEMORY if max_memory is None else check_bytes(max_memory, "max_memory")
+        rows = rows_for_budget(self.layers, self.packer, budget)
+        if rows < 1:
+            need = budget_for_rows(self.layers, self.packer, 1)
+            raise LayerNetError(
+                f"max_memory={budget} bytes cannot hold the work buffers of even one sample for {self!r} "
+                f"({need} bytes); give at least {need}, or a batch_size"
+            )
+        return min(rows, n_samples)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_classes)``, rows summing to 1.

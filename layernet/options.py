@@ -31,10 +31,21 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._checks import check_bool, check_choice, check_int, check_real
+from ._checks import check_bool, check_bytes, check_choice, check_int, check_real, check_str
 from .errors import ConfigError, LayerNetError
 
-__all__ = ["Declared", "TrainOptions", "option", "integer", "real", "choice", "seed_check", "METHODS"]
+__all__ = [
+    "Declared",
+    "TrainOptions",
+    "option",
+    "integer",
+    "real",
+    "choice",
+    "byte_size",
+    "seed_check",
+    "METHODS",
+    "DEFAULT_MAX_MEMORY",
+]
 
 #: Method names accepted by :func:`layernet.train` (kept here, numpy-free, for the CLI's help).
 METHODS = ("cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg")
@@ -73,6 +84,19 @@ def choice(options) -> Check:
 def _flag(value, name, error=LayerNetError):
     return check_bool(value, name, error=error)
 
+
+def byte_size(*, none: bool = False) -> Check:
+    """A check for a size in bytes, an integer or ``"512MB"`` (see :func:`layernet._checks.check_bytes`)."""
+    return lambda value, name, error=LayerNetError: check_bytes(value, name, none=none, error=error)
+
+
+def address(value, name: str, error=LayerNetError):
+    """A Dask scheduler address such as ``tcp://host:8786``, or None."""
+    return check_str(value, name, none=True, error=error)
+
+
+#: The work buffers' budget when neither ``max_memory`` nor ``batch_size`` is given: 512 MiB.
+DEFAULT_MAX_MEMORY = 512 * 2**20
 
 #: Seeds: what numpy's ``RandomState`` takes, or None for fresh entropy.
 seed_check = integer(0, 2**32 - 1, none=True)
@@ -206,6 +230,24 @@ class TrainOptions(Declared):
         integer(1, none=True),
         "threads for each evaluation (each with a single-threaded BLAS); unset: chosen from the problem's size",
     )
+    max_memory: int | None = option(
+        None,
+        byte_size(none=True),
+        "memory budget of an evaluation's work buffers, in bytes or with a unit ('512MB', '2GiB'): the samples are "
+        "evaluated in chunks that fit it, cost and gradient summed exactly; unset: 512 MiB",
+    )
+    batch_size: int | None = option(
+        None,
+        integer(1, none=True),
+        "samples per chunk of each full-batch evaluation, instead of a max_memory budget (the result is the same "
+        "full-batch cost and gradient)",
+    )
+    scheduler: str | None = option(
+        None,
+        address,
+        "a Dask scheduler (tcp://host:8786) to evaluate on: each cost and gradient is summed over the data's "
+        "partitions on its workers (layernet[distributed]); unset: the current Dask client, for Dask data only",
+    )
     seed: int | None = option(
         None,
         seed_check,
@@ -230,6 +272,14 @@ class TrainOptions(Declared):
         _flag,
         "end with the parameters of the iteration with the lowest validation cost (when validating)",
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.max_memory is not None and self.batch_size is not None:
+            raise LayerNetError(
+                f"give max_memory or batch_size, not both (got max_memory={self.max_memory}, "
+                f"batch_size={self.batch_size})"
+            )
 
     @classmethod
     def coerce(cls, options=None, settings: dict | None = None) -> TrainOptions:

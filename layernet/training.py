@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .distributed import is_dask_collection
 from .errors import DataError, LayerNetError
 from .features import label_of, names_of
 from .labels import check_labels, encode_labels
@@ -135,7 +136,8 @@ def train(
     options : TrainOptions or dict, optional
         How to train (see :class:`layernet.TrainOptions` for every field: ``method``,
         ``lambda_``, ``max_iter``, ``tol``, ``learning_rate``, ``momentum``, ``threads``,
-        ``seed``, ``validation_fraction``, ``patience``, ``restore_best``).
+        ``seed``, ``validation_fraction``, ``patience``, ``restore_best``, ``max_memory``,
+        ``batch_size``, ``scheduler``).
     callback : callable, optional
         ``callback(info)`` after every iteration with ``info.iteration`` and ``info.cost``
         (an :class:`~layernet.optimize.IterationInfo`); returning ``True`` stops training.
@@ -173,29 +175,53 @@ def train(
     :func:`layernet.threads.choose_threads` -- one thread for small and medium problems, every
     idle core once the matrix products dominate; each evaluation then divides the samples among
     the threads, with BLAS single-threaded in each (set for the run, restored afterwards).
+
+    Memory: each evaluation's work buffers stay within ``max_memory`` (512 MiB by default) or
+    hold ``batch_size`` samples; more samples are evaluated a chunk at a time, and the cost and
+    gradient are still the full batch's.
     """
     options = TrainOptions.coerce(options, settings)
     if not isinstance(net, Network):
         raise LayerNetError(f"net must be a layernet Network, got {type(net).__name__}")
-    names, label_name = names_of(X), label_of(y)  # a DataFrame's columns, a Series' name
-    X = check_features(X, net.n_features, dtype=net.dtype)
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
-    if net.is_regressor:
-        if classes is not None:
-            raise LayerNetError("classes= is for classifiers; this network is a regression (task 'regression')")
-        y = net.targets(y, len(X))  # continuous targets, one column per output unit
-    else:
-        y = check_labels(y, len(X))
+    names, label_name = names_of(X), label_of(y)  # a DataFrame's columns, a Series' name
+    on_dask = options.scheduler is not None or is_dask_collection(X) or is_dask_collection(y)
+    if on_dask:
+        # The data stay on the Dask workers; they check them there (layernet.distributed).
+        refused = None
+        if net.is_regressor:
+            refused = "a regression network"
+        elif options.method in SECOND_ORDER:
+            refused = f"method {options.method!r}"
+        elif options.validation_fraction is not None:
+            refused = "validation_fraction (pass validation=(X_val, y_val) in memory)"
+        if refused is not None:
+            raise LayerNetError(f"training on Dask data does not support {refused}: it needs the data in memory")
+        from .distributed import DaskData
+
         if classes is None and net.classes_ is not None:
             classes = net.classes_  # a trained network continues with its own classes
-        classes = net._classes_for(y, classes)
-    if validation is not None and options.validation_fraction is not None:
-        raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
-    if options.validation_fraction is not None:
-        X, X_val, y, y_val = held_out(X, y, options.validation_fraction, options.seed, stratify=not net.is_regressor)
-        validation = (X_val, y_val)
-    Y = y if net.is_regressor else encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
+        dask = DaskData(net, X, y, classes, options.scheduler, options.max_memory, options.batch_size)
+        classes = dask.classes
+    else:
+        X = check_features(X, net.n_features, dtype=net.dtype)
+        if net.is_regressor:
+            if classes is not None:
+                raise LayerNetError("classes= is for classifiers; this network is a regression (task 'regression')")
+            y = net.targets(y, len(X))  # continuous targets, one column per output unit
+        else:
+            y = check_labels(y, len(X))
+            if classes is None and net.classes_ is not None:
+                classes = net.classes_  # a trained network continues with its own classes
+            classes = net._classes_for(y, classes)
+        if validation is not None and options.validation_fraction is not None:
+            raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
+        if options.validation_fraction is not None:
+            fraction = options.validation_fraction
+            X, X_val, y, y_val = held_out(X, y, fraction, options.seed, stratify=not net.is_regressor)
+            validation = (X_val, y_val)
+        Y = y if net.is_regressor else encode_labels(y, classes, net.n_outputs, dtype=net.dtype)
     monitor = _Monitor(
         _held_out_scorer(net, validation, "validation", classes),
         _held_out_scorer(net, test, "test", classes),
@@ -207,18 +233,24 @@ def train(
         # values written into net.theta or a layer's view in place are trained from as they are.
         net.init(options.seed)
     theta0 = net.theta.copy()
-    threads = options.threads or choose_threads(len(X), net.sizes)
+    threads = 1 if on_dask else options.threads or choose_threads(len(X), net.sizes)
     method, lambda_ = options.method, options.lambda_
     hessp = None
     if method in SECOND_ORDER:
         # Checked here, before training: an activation without a second derivative is refused by name.
         hessp = net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
     try:
+        if on_dask:
+            objective = dask.evaluator(lambda_)
+        else:
+            objective = net.evaluator(
+                X, Y, lambda_, workers=threads, max_memory=options.max_memory, batch_size=options.batch_size
+            )
         with blas_threads(1):
             # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
             # point is evaluated twice.
             outcome = minimize(
-                net.evaluator(X, Y, lambda_, workers=threads),
+                objective,
                 theta0,
                 method=method,
                 max_iter=options.max_iter,
@@ -233,6 +265,9 @@ def train(
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
+    finally:
+        if on_dask:
+            dask.close()
     history = monitor.history(outcome)
     if options.restore_best and monitor.best_x is not None and monitor.best_iteration != outcome.iterations:
         best = monitor.best_iteration
@@ -253,7 +288,8 @@ def train(
             )
     net.classes_ = classes
     net.feature_names, net.label_name = names, label_name
-    if outcome.status == "converged" and not net.is_regressor:
+    # The vanishing check predicts on all the data, in memory; regression has no classes to vanish into.
+    if outcome.status == "converged" and not net.is_regressor and not on_dask:
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
     result = TrainResult(

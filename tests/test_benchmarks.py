@@ -49,6 +49,9 @@ MARKDOWN_TABLES = [
     ("**P3 arithmetic rate**", 7),
     ("**Whole training**", 9),
     ("**Peak memory of a P3 fit**", 2),
+    ("**Chunked evaluation**", 7),
+    ("**Data on Dask**", 7),
+    ("**Growth curve**", 10),
     ("**Whole-process time**", 2),
     ("**Targets**", 4),
 ]
@@ -62,6 +65,9 @@ def test_quick_tiny_run_measures_every_section(run):
         "arithmetic rate",
         "Whole training",
         "Peak memory",
+        "Chunked evaluation",
+        "Data on Dask",
+        "Growth curve",
         "Whole-process time",
         "Targets",
     ):
@@ -73,6 +79,14 @@ def test_quick_tiny_run_measures_every_section(run):
     assert {row["contender"] for row in saved["training"]} >= {"layernet cg", "layernet lbfgs", "scikit-learn lbfgs"}
     assert saved["gflops"]["float64"]["gemm_gflops"] > 0
     assert saved["memory"]["peak_traced"] > 0
+    chunked = saved["chunked"]
+    assert [row["chunks"] for row in chunked] == [1, 3, 10] and all(row["cost_rel_diff"] < 1e-12 for row in chunked)
+    assert [row["problem"] for row in saved["dask"]] == ["P1"]
+    assert all(row["dask_s"] > 0 and row["cost_rel_diff"] < 1e-12 for row in saved["dask"])
+    growth = {row["contender"]: row for row in saved["growth"]}
+    assert growth.keys() == {"layernet", "scikit-learn"}
+    assert growth["layernet"]["batch"] < growth["layernet"]["rows"] == 2000  # the tiny budget makes chunks
+    assert all(row["peak_rss_kb"] >= row["baseline_kb"] > 0 for row in growth.values())
     assert saved["startup"]["help_s"] > 0 and saved["startup"]["train_s"] > 0
     keys = {target["key"] for target in saved["targets"]}
     assert {"eval_ratio_P1", "gemm_fraction_P3", "startup_train"} <= keys
@@ -134,7 +148,7 @@ def test_markdown_of_a_saved_report_parses_to_its_tables(bench, run, capsys):
         if line.startswith("|"):
             blocks[-1].append(line)
     assert len(blocks) == len(MARKDOWN_TABLES)
-    expected_rows = [4, 4, 2, len(saved["training"]), 5, 2, len(bench.TARGETS)]
+    expected_rows = [4, 4, 2, len(saved["training"]), 5, 3, 1, 2, 2, len(bench.TARGETS)]
     for block, title, (bold, width), n_rows in zip(blocks, titles, MARKDOWN_TABLES, expected_rows):
         assert title.startswith(bold)
         header, rule, *rows = block

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layernet._checks import check_bool, check_choice, check_int, check_real, check_str
+from layernet._checks import check_bool, check_bytes, check_choice, check_int, check_real, check_str
 from layernet.errors import ConfigError, LayerNetError
 
 
@@ -76,3 +76,19 @@ def test_the_error_class_is_the_callers():
     with pytest.raises(ConfigError):
         check_int(0, "training.max_iter", low=1, error=ConfigError)
     assert issubclass(ConfigError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("512MB", 512 * 10**6), ("512 MiB", 512 * 2**20), ("2GiB", 2 * 2**30), ("1.5 kb", 1500), ("100", 100), ("7b", 7)],
+)
+def test_sizes_in_bytes_read_decimal_and_binary_units(text, expected):
+    assert check_bytes(text, "max_memory") == expected
+    assert check_bytes(expected, "max_memory") == expected
+
+
+@pytest.mark.parametrize("bad", ["", "MB", "12 parsecs", "1e400GB", "nanMB", 0, -5, True, 1.5, "0.1b"])
+def test_sizes_in_bytes_refuse_what_is_not_one(bad):
+    with pytest.raises(ConfigError, match=r"max_memory must be a size in bytes >= 1: .* got "):
+        check_bytes(bad, "max_memory", error=ConfigError)
+    assert check_bytes(None, "max_memory", none=True) is None

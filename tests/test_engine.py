@@ -9,6 +9,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference import reference_cost_and_grad
 
 import layernet as ln
@@ -295,3 +297,130 @@ def test_run_passes_threads_through():
     assert round(run.metrics["cost"], 4) == 0.1324
     with pytest.raises(ln.LayerNetError, match="threads"):
         ln.run(ln.RunConfig.reference(), threads=0)
+
+
+# -- sample chunks within a memory budget --------------------------------------------------------
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 7), min_size=2, max_size=5),
+    hidden=st.sampled_from(ACTIVATIONS),
+    output=st.sampled_from(["sigmoid", "softmax", "identity"]),
+    m=st.integers(1, 90),
+    batch=st.integers(1, 100),
+    workers=st.integers(1, 3),
+    lambda_=st.sampled_from([0.0, 0.4]),
+)
+def test_chunked_evaluations_equal_the_course_formulas_on_random_architectures(
+    sizes, hidden, output, m, batch, workers, lambda_
+):
+    if output == "softmax" and sizes[-1] == 1:
+        sizes = [*sizes[:-1], 2]
+    X, _, Y = problem(sizes, m=m, seed=m)
+    net = ln.Network(sizes, hidden=hidden, output=output).init(seed=batch)
+    J_ref, grad_ref = reference_cost_and_grad(sizes, [hidden] * (len(sizes) - 2) + [output], net.theta, X, Y, lambda_)
+    J_whole, grad_whole = net.evaluator(X, Y, lambda_, workers=workers)(net.theta.copy())
+    f = net.evaluator(X, Y, lambda_, batch_size=batch, workers=workers)
+    assert f.batch_rows == min(batch, m)
+    for _ in range(2):  # the second evaluation reuses the chunk buffers
+        J, grad = f(net.theta.copy())
+        for J_other, grad_other in ((J_ref, grad_ref), (J_whole, grad_whole)):
+            assert J == pytest.approx(J_other, rel=1e-12)
+            assert np.linalg.norm(grad - grad_other) <= 1e-12 * np.linalg.norm(grad_other) + 1e-300
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs"])
+def test_data_that_fit_one_chunk_take_the_unchunked_path_bit_for_bit(moons, method):
+    X, y = moons
+    runs = []
+    for chunking in ({}, {"batch_size": len(X)}, {"max_memory": "1GB"}, {"batch_size": 10 * len(X)}):
+        net = ln.Network([2, 3, 2]).init(seed=0)
+        runs.append(ln.train(net, X, y, lambda_=1e-3, method=method, max_iter=60, **chunking))
+    for run in runs[1:]:
+        assert run.iterations == runs[0].iterations and run.evaluations == runs[0].evaluations
+        assert np.array_equal(run.theta, runs[0].theta)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_chunked_training_follows_the_full_batch_path(moons, threads):
+    X, y = moons
+    whole = ln.train(ln.Network([2, 3, 2]).init(seed=0), X, y, lambda_=1e-3, method="lbfgs", max_iter=30)
+    chunked = ln.train(
+        ln.Network([2, 3, 2]).init(seed=0),
+        X,
+        y,
+        lambda_=1e-3,
+        method="lbfgs",
+        max_iter=30,
+        batch_size=37,
+        threads=threads,
+    )
+    assert chunked.iterations == whole.iterations
+    assert chunked.cost == pytest.approx(whole.cost, rel=1e-10)
+    assert np.allclose(chunked.theta, whole.theta, rtol=1e-8, atol=1e-10)
+
+
+def test_chunked_buffers_stay_within_the_memory_budget():
+    from layernet._engine import workspace_bytes
+
+    m, sizes, budget = 20_000, [10, 32, 16, 4], 2**20
+    X, _, Y = problem(sizes, m=m, seed=9)
+    net = ln.Network(sizes, hidden="tanh").init(seed=10)
+    rng = np.random.default_rng(11)
+    thetas = [net.theta + 0.01 * rng.standard_normal(net.n_params) for _ in range(2)]
+    whole = 8 * m * (11 + 33 + 17 + 2 * 4 + 4 + 3 * 32)  # the unchunked buffers, counted by hand: 13.7 MB
+    tracemalloc.start()
+    try:
+        f = net.evaluator(X, Y, 0.5, max_memory=budget)
+        for theta in thetas:
+            f(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert f.batch_rows < m
+    assert peak <= budget + 8 * 8 * net.n_params + 16_384, peak  # the budget, and a few parameter vectors
+    assert peak < whole / 10
+    # What the budget is divided by: the buffers a workspace really allocates, traced.
+    tracemalloc.start()
+    try:
+        work = net._engine.workspace(500)
+        work.set_inputs(X[:500], Y[:500])
+        work.backward_buffers()
+        allocated = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    counted = workspace_bytes(net.layers, net.packer, 500)
+    assert counted <= allocated <= counted + 32_768  # and the views' and lists' Python objects
+
+
+def test_predictions_and_one_off_costs_run_in_chunks_beyond_the_default_budget(monkeypatch):
+    sizes = [3, 6, 4, 3]
+    X, y, Y = problem(sizes, m=101, seed=12)
+    net = ln.Network(sizes, hidden="tanh", output="softmax").init(seed=13)
+    J_whole, grad_whole = net.cost_and_grad(None, X, Y, 0.2)
+    z_whole, proba_whole = net._outputs(X)[0], net.predict_proba(X)
+    from layernet._engine import budget_for_rows
+
+    monkeypatch.setattr("layernet.network.DEFAULT_MAX_MEMORY", budget_for_rows(net.layers, net.packer, 20))
+    assert net._chunk_rows(len(X)) == 20
+    J, grad = net.cost_and_grad(None, X, Y, 0.2)
+    assert J == pytest.approx(J_whole, rel=1e-12)
+    assert np.linalg.norm(grad - grad_whole) <= 1e-12 * np.linalg.norm(grad_whole)
+    assert np.allclose(net._outputs(X)[0], z_whole, rtol=1e-13, atol=0)
+    assert np.allclose(net.predict_proba(X), proba_whole, rtol=1e-13, atol=0)
+
+
+def test_a_budget_too_small_for_one_sample_is_refused(moons):
+    X, y = moons
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    with pytest.raises(ln.LayerNetError, match=r"max_memory=100 bytes cannot hold .* give at least \d+"):
+        ln.train(net, X, y, max_memory=100)
+    with pytest.raises(ln.LayerNetError, match="max_memory or batch_size, not both"):
+        ln.train(net, X, y, max_memory="1MB", batch_size=10)
+    with pytest.raises(ln.LayerNetError, match="max_memory must be a size in bytes"):
+        ln.TrainOptions(max_memory="lots")
+    with pytest.raises(ln.LayerNetError, match="batch_size must be an integer >= 1"):
+        ln.TrainOptions(batch_size=0)

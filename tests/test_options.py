@@ -76,6 +76,15 @@ def test_the_configs_training_table_is_the_options_object(tmp_path):
         assert key in cfg.override({f"training.{key}": default}).to_dict()["training"] or default is None
 
 
+def test_the_memory_options_read_from_a_config(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text("[training]\nmax_memory = '64MiB'\n")
+    assert ln.RunConfig.from_toml(path).training.max_memory == 64 * 2**20
+    path.write_text("[training]\nmax_memory = '64MiB'\nbatch_size = 100\n")
+    with pytest.raises(ln.LayerNetError, match="max_memory or batch_size, not both"):
+        ln.RunConfig.from_toml(path)
+
+
 def test_a_run_passes_its_options_through_to_train(monkeypatch):
     import layernet.runner as runner
 

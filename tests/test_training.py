@@ -426,3 +426,16 @@ def test_a_regression_network_validates_with_r2_and_restores_its_best_iteration(
     assert result.history["validation_cost"][best] == min(result.history["validation_cost"])
     with pytest.raises(ln.DataError, match="validation"):
         ln.train(net, X[:100], y[:100], validation=(X[100:], np.full(60, np.nan)), max_iter=2)
+
+
+def test_dask_data_refuses_what_needs_the_data_in_memory():
+    da = pytest.importorskip("dask.array")
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    Xd, yd = da.from_array(X, chunks=10), da.from_array(y, chunks=10)
+    regression = ln.Network([2, 3, 1], output="identity")
+    with pytest.raises(ln.LayerNetError, match="Dask data does not support a regression network"):
+        ln.train(regression, Xd, yd.astype(float))
+    with pytest.raises(ln.LayerNetError, match="does not support method 'trust-ncg'"):
+        ln.train(ln.Network([2, 3, 1]), Xd, yd, method="trust-ncg")
+    with pytest.raises(ln.LayerNetError, match="validation_fraction"):
+        ln.train(ln.Network([2, 3, 1]), Xd, yd, validation_fraction=0.2)
