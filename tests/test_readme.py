@@ -49,6 +49,8 @@ SHRUNK = [
     ("lambdas=[0, 1e-3, 1e-1, 1],", "lambdas=[1e-3],"),
     ("folds=5,", "folds=2,"),
     ("n_jobs=-1,", "n_jobs=1,"),
+    ("standard_normal((100_000, 20), chunks=(25_000, 20))", "standard_normal((2_000, 20), chunks=(1_000, 20))"),
+    ('method="lbfgs", max_iter=50)', 'method="lbfgs", max_iter=5)'),
     ("fit_architectures(result, lambda_=1e-3)", "fit_architectures(result, lambda_=1e-3, n_jobs=1)"),
     ('"layernetclassifier__alpha": [0.001, 0.01, 0.1, 1.0],', '"layernetclassifier__alpha": [0.01],'),
     ("[(3,), (5,), (5, 5)],", "[(3,)],"),
@@ -173,6 +175,7 @@ def test_every_python_snippet_runs_on_a_plain_install_and_with_the_test_extra(tm
     rerun = json.loads(extra.split("\n", 1)[0].removeprefix("extra "))
     assert rerun.get("Overfitting studies: depth, width and lambda, checked on held-out data") == ["pandas"]
     assert "onnx" in rerun.get("Models in and out", [])  # its ONNX export runs with the extra
+    assert "dask" in rerun.get("Large data: bounded memory, and data on Dask", [])
     assert "pandas" in json.loads(imported.removeprefix("imported "))
     cost, accuracy = plain.split("\n")[2].split()[:2]  # From Python's first print
     assert round(float(cost), 4) == 0.1324 and float(accuracy) == 0.98
