@@ -63,7 +63,7 @@ def test_study_writes_records_summary_and_figures(tmp_path, config):
     assert "wrote results.csv (16 fits), summary.json, boundaries.png, capacity.png, lambda.png" in result.output
 
     rows = _rows(out / "results.csv")
-    assert len(rows) == N_FITS and len({tuple(row.split(",")[:4]) for row in rows}) == N_FITS
+    assert len(rows) == N_FITS and len({tuple(row.split(",")[:5]) for row in rows}) == N_FITS
     assert summary["n_recorded"] == N_FITS and summary["settings"]["widths"] == [1, 3]
     for name in ("boundaries.png", "capacity.png", "lambda.png"):
         _png_ok(out / name)

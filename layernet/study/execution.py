@@ -122,6 +122,7 @@ class _Task:
     depth: int
     width: int
     lambda_: float
+    repeat: int
     fold: int | None
     spawn_key: tuple[int, ...]
     seed: int
@@ -138,6 +139,7 @@ class _Outcome:
     depth: int
     width: int
     lambda_: float
+    repeat: int
     fold: int | None
     n_parameters: int
     train_accuracy: float
@@ -156,6 +158,7 @@ class _Outcome:
             self.depth,
             self.width,
             self.lambda_,
+            self.repeat,
             self.fold,
             self.n_parameters,
             self.train_accuracy,
@@ -195,6 +198,7 @@ def _fit(task: _Task) -> _Outcome:
         task.depth,
         task.width,
         task.lambda_,
+        task.repeat,
         task.fold,
         net.n_params,
         train_accuracy,
@@ -275,6 +279,7 @@ def _refit(best: Aggregate, settings: StudySettings, spec: _Spec, data: RunData)
         best.depth,
         best.width,
         best.lambda_,
+        0,
         None,
         _spawn_key(_ROLE_FULL, best.depth, best.width, best.lambda_, 0),
         settings.seed,
