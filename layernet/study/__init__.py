@@ -34,9 +34,10 @@ and :func:`~layernet.plotting.plot_study_lambda`.
 
 The package, one responsibility per module: :mod:`.records` (what a study records, aggregation,
 the best-by rule), :mod:`.grid` (the grid, its checks, the folds and the seeds),
-:mod:`.execution` (the fits, here or on joblib or Dask), :mod:`.folder` (``study.json`` and
-``results.csv``), :mod:`.result` (:class:`StudyResult` and its exports) and :mod:`.experiment`
-(:func:`run`, :func:`load`, :func:`fit_architectures`).
+:mod:`.execution` (the fits, here or on joblib or Dask), :mod:`.folder` (``study.json``,
+``results.csv``, ``best.npz``), :mod:`.result` (:class:`StudyResult` and its exports),
+:mod:`.experiment` (:func:`run`, :func:`load`, :func:`fit_architectures`) and :mod:`.curves`
+(:func:`learning_curve`, :func:`validation_curve`).
 
 Examples
 --------
@@ -60,6 +61,7 @@ from ..study_defaults import (
     SETTINGS_FILE,
     SUMMARY_FILE,
 )
+from .curves import CURVE_COLUMNS, Curve, CurvePoint, CurveSummary, learning_curve, validation_curve
 from .experiment import fit_architectures, load, run
 from .grid import StudySettings, fit_seed
 from .records import (
@@ -108,5 +110,11 @@ __all__ = [
     "select",
     "one_se_index",
     "fit_architectures",
+    "learning_curve",
+    "validation_curve",
+    "Curve",
+    "CurvePoint",
+    "CurveSummary",
+    "CURVE_COLUMNS",
     "fit_seed",
 ]
