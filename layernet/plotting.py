@@ -238,10 +238,19 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
             f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
+    import textwrap
+
+    width_inches = figure.get_size_inches()[0]
+    # About 15 characters per inch at 8-10 points: wrap the title and the caption to the figure.
+    title = "\n".join(textwrap.wrap(title, max(30, int(width_inches * 13))))
     figure.suptitle(title, fontsize=10)
-    caption = _boundaries_caption(fits, best, chosen)
-    figure.tight_layout(rect=(0, 0.09 if caption.count("\n") else 0.06, 1, 1))
-    figure.text(0.01, 0.01, caption, fontsize=8, ha="left", va="bottom", wrap=True)
+    caption = "\n".join(
+        textwrap.fill(part, max(40, int(width_inches * 16)))
+        for part in _boundaries_caption(fits, best, chosen).split("\n")
+    )
+    # A figure-level x label, so tight_layout (here and in save_figure) leaves room for it.
+    figure.supxlabel(caption, fontsize=8, x=0.01, ha="left", multialignment="left")
+    figure.tight_layout()
     return figure
 
 

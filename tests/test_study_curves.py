@@ -305,7 +305,7 @@ def test_the_boundaries_figure_explains_its_frame_and_names_the_choice():
         fits, result.data.X_train, result.data.y_train, resolution=20, chosen=result.best
     )
     try:
-        caption = figure.texts[-1].get_text()
+        caption = " ".join(figure._supxlabel.get_text().split())  # wrapped to the figure: one line here
         framed = plotting._framed_fit(fits)
         assert (
             f"Green frame: {framed.depth}x{framed.width}, the simplest architecture within one standard error"
@@ -318,3 +318,23 @@ def test_the_boundaries_figure_explains_its_frame_and_names_the_choice():
         assert panel.spines["top"].get_edgecolor()[:3] == matplotlib.colors.to_rgb("tab:green")
     finally:
         plt.close(figure)
+
+
+def test_digits_example_refits_by_the_one_se_rule():
+    """examples/digits.py's refit callable on made-up fold scores, against the rule worked by hand."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "digits.py"
+    spec = importlib.util.spec_from_file_location("digits_example", path)
+    digits = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(digits)
+    splits = np.array([[0.95, 0.97, 0.96], [0.96, 0.98, 0.97], [0.96, 0.97, 0.97], [0.90, 0.91, 0.92]])
+    cv_results = {"param_alpha": np.ma.masked_array([0.0, 0.01, 0.1, 1.0])}
+    cv_results.update({f"split{i}_test_score": splits[:, i] for i in range(3)})
+    # Best mean: alpha 0.01 (0.97, SE 0.01 / sqrt(3) = 0.0058); within one SE: 0.01 and 0.1 (0.9667).
+    assert digits.best_mean_alpha(cv_results) == 1
+    assert digits.one_se_alpha(cv_results) == 2
+    tied = dict(cv_results, split0_test_score=np.array([0.96, 0.96, 0.96, 0.96]))
+    tied.update(split1_test_score=tied["split0_test_score"], split2_test_score=tied["split0_test_score"])
+    assert digits.best_mean_alpha(tied) == 3  # equal means: the larger alpha, as ln.study breaks ties
