@@ -37,7 +37,7 @@ def _listed(values, fmt: str = "{}") -> str:
 _DEPTHS = _listed(study_defaults.DEFAULT_DEPTHS)
 _WIDTHS = _listed(study_defaults.DEFAULT_WIDTHS)
 _LAMBDAS = _listed(study_defaults.DEFAULT_LAMBDAS, "{:g}")
-_SIZES = _listed(study_defaults.DEFAULT_SIZES, "{:g}")
+_SIZES = _listed(study_defaults.DEFAULT_SIZES, "{!r}")  # 1.0, not 1: "1" is one sample
 
 
 def study(

@@ -338,3 +338,12 @@ def test_digits_example_refits_by_the_one_se_rule():
     tied = dict(cv_results, split0_test_score=np.array([0.96, 0.96, 0.96, 0.96]))
     tied.update(split1_test_score=tied["split0_test_score"], split2_test_score=tied["split0_test_score"])
     assert digits.best_mean_alpha(tied) == 3  # equal means: the larger alpha, as ln.study breaks ties
+
+
+def test_cli_sizes_keep_counts_and_fractions_apart():
+    from layernet_cli import study as study_command
+
+    assert study_command._sizes("10, 0.25,1.0,1") == [10, 0.25, 1.0, 1]
+    assert study_command._sizes(study_command._SIZES) == list(study.DEFAULT_SIZES)  # the default ends at 1.0
+    with pytest.raises(ln.LayerNetError, match="--sizes: 'half' is not a sample count or a fraction"):
+        study_command._sizes("10,half")
