@@ -135,7 +135,13 @@ def test_a_grown_study_runs_only_the_new_fits(tmp_path, monkeypatch):
     assert keys == sorted(keys) == result.settings.fit_keys()
     settings = json.loads((out / study.SETTINGS_FILE).read_text())["settings"]
     assert settings["widths"] == [1, 2, 3] and settings["repeats"] == 2 and settings["lambdas"] == [0.0, 0.1]
-    np.testing.assert_array_equal(ln.load(out / study.BEST_FILE).theta, result.network.theta)
+    saved = ln.load(out / study.BEST_FILE)
+    np.testing.assert_array_equal(saved.theta, result.network.theta)
+    # It records the configuration that trains it on the study data, so its test set can be found.
+    report = ln.evaluate(saved, result.data.X_test, result.data.y_test)
+    assert report.accuracy == result.refit.test_accuracy
+    recorded = ln.load_data(ln.RunConfig.from_dict(saved.training_summary["config"]))
+    np.testing.assert_array_equal(recorded.X_test, result.data.X_test)
     # A smaller grid afterwards reuses fits too, and keeps the others in results.csv.
     calls.clear()
     small = study.run(tiny_config(), **SMALL, n_jobs=1, directory=out)

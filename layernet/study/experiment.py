@@ -239,6 +239,17 @@ def run(
     result = _result(settings, records, rule, directory, data)
     if result.best is not None:
         result.refit, result.network = _refit(result.best, settings, spec, data)
+        # The configuration that trains exactly this network on the study data, so the model file
+        # knows its data: `layernet evaluate best.npz` scores it on the study's test set.
+        best = result.best
+        refit_config = settings.config.override(
+            {
+                "network.layers": [layers[0], *[best.width] * best.depth, layers[-1]],
+                "network.hidden": settings.hidden,
+                "training.lambda": best.lambda_,
+            }
+        )
+        result.network.training_summary["config"] = refit_config.to_dict()
         if directory is not None:
             from ..persistence import save
 
