@@ -289,9 +289,9 @@ def learning_curve(
     --------
     >>> import layernet as ln
     >>> cfg = ln.RunConfig.reference().override({"data.n_samples": 80, "training.max_iter": 20})
-    >>> curve = ln.study.learning_curve(cfg, sizes=[10, 40], folds=2, n_jobs=1)
+    >>> curve = ln.study.learning_curve(cfg, sizes=[10, 1.0], folds=2, n_jobs=1)  # 1.0: all 28 of a fold
     >>> [item.size for item in curve.summary], curve.summary[0].n_folds
-    ([10, 40], 2)
+    ([10, 28], 2)
     """
     config = _config(config)
     value = config.training.lambda_ if lambda_ is None else check_real(lambda_, "lambda_", low=0)
