@@ -224,6 +224,7 @@ def study_table(result, top: int = 5) -> Table:
     The rows are the ``top`` highest means; the study's choice (by its rule) is added below them
     when it is not among them. The last column says which row is which choice.
     """
+    from rich import box
     from rich.table import Table
 
     ranked = result.ranked()
@@ -234,12 +235,17 @@ def study_table(result, top: int = 5) -> Table:
         title=f"best {min(top, len(ranked))} of {settings.n_configurations} configurations by mean validation "
         f"accuracy, {scores} on {len(result.data.y_train)} samples",
         title_justify="left",
-        caption="depth: hidden layers; width: units per hidden layer; params: weights and biases; accuracy in %, "
-        "mean ± std over folds; SE: standard error of the mean validation accuracy; chosen: the simplest "
-        "configuration within one SE of the best mean (one-SE rule: fewest params, then largest lambda)",
+        caption="depth: hidden layers; width: units per hidden layer; params: weights and biases; train: "
+        "training accuracy, validation: validation accuracy (mean ± std over folds), in %; SE: standard error "
+        "of the mean validation accuracy; conv.: folds converged; chosen: the study's choice (by default the "
+        "one-SE rule: the simplest within one SE of the best mean), best mean: the highest mean, both: the two agree",
         caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "SE", "converged", "choice"):
+    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "SE", "conv.", "choice"):
         table.add_column(name, justify="left" if name == "choice" else "right", no_wrap=True)
     rows = list(enumerate(ranked[:top], start=1))
     if result.best is not None and result.best not in ranked[:top]:
@@ -252,18 +258,20 @@ def study_table(result, top: int = 5) -> Table:
             marks.append("best mean")
         if result.one_se is not None and item.key == result.one_se.key and "chosen" not in marks:
             marks.append("one-SE rule")
+        if marks == ["chosen", "best mean"]:
+            marks = ["both"]
         table.add_row(
             str(rank),
             str(item.depth),
             str(item.width),
             f"{item.lambda_:g}",
             str(item.n_parameters),
-            plus_minus(item.train_accuracy_mean, item.train_accuracy_std),
+            plus_minus(item.train_accuracy_mean, None),
             plus_minus(item.validation_accuracy_mean, item.validation_accuracy_std),
             "—" if not math.isfinite(item.validation_accuracy_se) else f"{100 * item.validation_accuracy_se:.1f}",
             f"{item.n_converged}/{item.n_folds}",
             ", ".join(marks),
-            style="bold green" if "chosen" in marks else None,
+            style="bold green" if marks and marks[0] in ("chosen", "both") else None,
         )
     return table
 

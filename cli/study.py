@@ -130,8 +130,8 @@ def study(
         _curve(cfg, kind, curve_args, folds, repeats, test_size, n_jobs, scheduler, out_dir, quiet)
         return
     grid = {
-        "depths": int_list(depths or _DEPTHS, "--depths"),
-        "widths": int_list(widths or _WIDTHS, "--widths"),
+        "depths": int_list(_DEPTHS if depths is None else depths, "--depths"),
+        "widths": int_list(_WIDTHS if widths is None else widths, "--widths"),
         "lambdas": float_list(lambdas, "--lambdas"),
     }
     if boundary_lambda is not None and boundary_lambda not in grid["lambdas"]:
