@@ -357,7 +357,7 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
                 labels.append(label)
     figure.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(labels))
     figure.suptitle(
-        f"Training and validation accuracy against capacity (mean and std over {_scores(settings)})",
+        f"Training and validation accuracy against capacity\n(mean and std over {_scores(settings)})",
         fontsize=10,
         x=0.02,
         ha="left",
