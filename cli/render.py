@@ -362,44 +362,72 @@ def plus_minus(mean, std) -> str:
 
 
 def study_table(result, top: int = 5) -> Table:
-    """The best configurations of a study, ranked by mean validation accuracy."""
+    """The best configurations of a study by mean validation accuracy, and the chosen one.
+
+    The rows are the ``top`` highest means; the study's choice (by its rule) is added below them
+    when it is not among them. The last column says which row is which choice.
+    """
+    from rich import box
     from rich.table import Table
 
     ranked = result.ranked()
     settings = result.settings
-    n_configs = len(settings.depths) * len(settings.widths) * len(settings.lambdas)
+    repeats = getattr(settings, "repeats", 1)
+    scores = f"{settings.folds}-fold cross-validation" + (f" repeated {repeats} times" if repeats > 1 else "")
     table = Table(
-        title=f"best {min(top, len(ranked))} of {n_configs} configurations, "
-        f"{settings.folds}-fold cross-validation on {len(result.data.y_train)} samples",
+        title=f"best {min(top, len(ranked))} of {settings.n_configurations} configurations by mean validation "
+        f"accuracy, {scores} on {len(result.data.y_train)} samples",
         title_justify="left",
-        caption="depth: hidden layers; width: units per hidden layer; accuracy in %, mean ± std over folds",
+        caption="depth: hidden layers; width: units per hidden layer; params: weights and biases; train: "
+        "training accuracy, validation: validation accuracy (mean ± std over folds), in %; SE: standard error "
+        "of the mean validation accuracy; conv.: folds converged; chosen: the study's choice (by default the "
+        "one-SE rule: the simplest within one SE of the best mean), best mean: the highest mean, both: the two agree",
         caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "converged"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for rank, item in enumerate(ranked[:top], start=1):
+    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "SE", "conv.", "choice"):
+        table.add_column(name, justify="left" if name == "choice" else "right", no_wrap=True)
+    rows = list(enumerate(ranked[:top], start=1))
+    if result.best is not None and result.best not in ranked[:top]:
+        rows.append((ranked.index(result.best) + 1, result.best))
+    for rank, item in rows:
+        marks = []
+        if result.best is not None and item.key == result.best.key:
+            marks.append("chosen")
+        if result.best_mean is not None and item.key == result.best_mean.key:
+            marks.append("best mean")
+        if result.one_se is not None and item.key == result.one_se.key and "chosen" not in marks:
+            marks.append("one-SE rule")
+        if marks == ["chosen", "best mean"]:
+            marks = ["both"]
         table.add_row(
             str(rank),
             str(item.depth),
             str(item.width),
             f"{item.lambda_:g}",
             str(item.n_parameters),
-            plus_minus(item.train_accuracy_mean, item.train_accuracy_std),
+            plus_minus(item.train_accuracy_mean, None),
             plus_minus(item.validation_accuracy_mean, item.validation_accuracy_std),
+            "—" if not math.isfinite(item.validation_accuracy_se) else f"{100 * item.validation_accuracy_se:.1f}",
             f"{item.n_converged}/{item.n_folds}",
-            style="bold green" if rank == 1 else None,
+            ", ".join(marks),
+            style="bold green" if marks and marks[0] in ("chosen", "both") else None,
         )
     return table
 
 
 def refit_line(result) -> str:
-    """One sentence: the best configuration refit on all study data, and its test accuracy."""
+    """One sentence: the chosen configuration (and the rule), refit on all study data, and its test accuracy."""
     refit = result.refit
     if refit is None:
         return "no configuration has all its folds recorded, so none was chosen"
+    rule = "the one-standard-error rule" if result.rule == "one-se" else "the best mean validation accuracy"
     layers = f"{_count(refit.depth, 'hidden layer')} of {_count(refit.width, 'unit')}"
     text = (
-        f"best: {layers}, lambda = {refit.lambda_:g}; refit on {refit.n_train} samples: "
+        f"chosen by {rule}: {layers}, lambda = {refit.lambda_:g}; refit on {refit.n_train} samples: "
         f"train accuracy {percent(refit.train_accuracy)}"
     )
     if refit.test_accuracy is None:

@@ -1,7 +1,12 @@
-"""``layernet study``: cross-validate depths, widths and lambdas, test the best once, draw the figures."""
+"""``layernet study``: cross-validate depths, widths and lambdas, test the chosen one once, draw the figures.
+
+With ``--learning-curve`` (or ``--validation-curve``) it draws the configured network's learning
+curve (validation curve over ``--lambdas``) on the same folds instead.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -25,11 +30,15 @@ from .common import (
     parse_sets,
 )
 from .interrupts import interrupted_exit_code
-from .render import StudyProgressBar, display, error, refit_line, say, study_table
+from .render import StudyProgressBar, display, error, plus_minus, refit_line, say, study_table
 from .train import cap_threads
 
 #: The figures `layernet study` writes beside its records.
 STUDY_FIGURES = {"boundaries": "boundaries.png", "capacity": "capacity.png", "lambda": "lambda.png"}
+#: What `--learning-curve` and `--validation-curve` write: the points, the summary, the figure.
+CURVE_FILES = {
+    kind: (f"{kind}_curve.csv", f"{kind}_curve.json", f"{kind}_curve.png") for kind in ("learning", "validation")
+}
 
 
 def _listed(values, fmt: str = "{}") -> str:
@@ -39,6 +48,7 @@ def _listed(values, fmt: str = "{}") -> str:
 _DEPTHS = _listed(study_defaults.DEFAULT_DEPTHS)
 _WIDTHS = _listed(study_defaults.DEFAULT_WIDTHS)
 _LAMBDAS = _listed(study_defaults.DEFAULT_LAMBDAS, "{:g}")
+_SIZES = _listed(study_defaults.DEFAULT_SIZES, "{!r}")  # 1.0, not 1: "1" is one sample
 
 
 def study(
@@ -47,10 +57,47 @@ def study(
     data: DataOption = None,
     label: LabelOption = None,
     imports: ImportOption = None,
-    depths: Annotated[str, typer.Option("--depths", help="Numbers of hidden layers to try.")] = _DEPTHS,
-    widths: Annotated[str, typer.Option("--widths", help="Units per hidden layer to try.")] = _WIDTHS,
+    depths: Annotated[
+        Optional[str], typer.Option("--depths", help=f"Numbers of hidden layers to try. [default: {_DEPTHS}]")
+    ] = None,
+    widths: Annotated[
+        Optional[str], typer.Option("--widths", help=f"Units per hidden layer to try. [default: {_WIDTHS}]")
+    ] = None,
     lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = study_defaults.DEFAULT_FOLDS,
+    repeats: Annotated[
+        int, typer.Option("--repeats", help="Repeat the cross-validation with fresh shuffles of the folds.")
+    ] = study_defaults.DEFAULT_REPEATS,
+    rule: Annotated[
+        str,
+        typer.Option(
+            "--rule",
+            help="How the configuration is chosen: one-se (the simplest within one standard error of the best "
+            "mean) or best-mean.",
+        ),
+    ] = study_defaults.DEFAULT_RULE,
+    learning_curve: Annotated[
+        bool,
+        typer.Option(
+            "--learning-curve",
+            help="Instead of the grid: training and validation error of the configured network against "
+            "the training-set size (--sizes).",
+        ),
+    ] = False,
+    validation_curve: Annotated[
+        bool,
+        typer.Option(
+            "--validation-curve",
+            help="Instead of the grid: training and validation error of the configured network against --lambdas.",
+        ),
+    ] = False,
+    sizes: Annotated[
+        str,
+        typer.Option(
+            "--sizes",
+            help="Training-set sizes of the learning curve: sample counts (40) or fractions of a training fold (0.5).",
+        ),
+    ] = _SIZES,
     test_size: Annotated[
         Optional[float],
         typer.Option(
@@ -77,15 +124,29 @@ def study(
     top: Annotated[int, typer.Option("--top", min=1, help="Configurations shown in the table.")] = 5,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
-    """Cross-validate depths, widths and lambdas; pick the best and test it once on held-out data.
+    """Cross-validate depths, widths and lambdas; choose one and test it once on held-out data.
 
-    Every finished fit is appended to OUT/results.csv; run the same command again to resume.
+    Every finished fit is appended to OUT/results.csv; run the same command again to resume, or
+    with more depths, widths, lambdas or repeats to grow the study (only the new fits run).
     """
     import_activations(imports)
     cfg = cap_threads(load_run_config(config, parse_sets(sets), data, label), quiet)
+    if learning_curve or validation_curve:
+        if learning_curve and validation_curve:
+            raise ln.LayerNetError("--learning-curve and --validation-curve are two runs: give one of them")
+        given = [name for name, value in (("--depths", depths), ("--widths", widths)) if value is not None]
+        if given:
+            raise ln.LayerNetError(
+                f"{' and '.join(given)} belong to the grid study; a curve trains the configured network "
+                "(set its layers with --set network.layers=[...])"
+            )
+        kind = "learning" if learning_curve else "validation"
+        curve_args = {"sizes": sizes, "lambdas": lambdas}
+        _curve(cfg, kind, curve_args, folds, repeats, test_size, n_jobs, scheduler, out_dir, quiet)
+        return
     grid = {
-        "depths": int_list(depths, "--depths"),
-        "widths": int_list(widths, "--widths"),
+        "depths": int_list(_DEPTHS if depths is None else depths, "--depths"),
+        "widths": int_list(_WIDTHS if widths is None else widths, "--widths"),
         "lambdas": float_list(lambdas, "--lambdas"),
     }
     if boundary_lambda is not None and boundary_lambda not in grid["lambdas"]:
@@ -100,6 +161,8 @@ def study(
                 folds=folds,
                 test_size=test_size,
                 n_jobs=n_jobs,
+                repeats=repeats,
+                rule=rule,
                 directory=out_dir,
                 force=force,
                 scheduler=scheduler,
@@ -117,10 +180,14 @@ def study(
     if quiet:
         return
     display(study_table(result, top))
+    say(choices_line(result))
     say(refit_line(result))
     recorded = f"{study_defaults.RESULTS_FILE} ({len(result.records)} fits"
     recorded += f", {progress.skipped} of them from an earlier run)" if progress.skipped else ")"
-    names = [recorded, study_defaults.SUMMARY_FILE, *written]
+    names = [recorded, study_defaults.SUMMARY_FILE]
+    if result.network is not None:
+        names.append(study_defaults.BEST_FILE)
+    names += written
     say(f"wrote {', '.join(names)} in {out_dir}")
 
 
@@ -137,7 +204,12 @@ def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, sh
             fits = ln.study.fit_architectures(
                 result, boundary_lambda, n_jobs=n_jobs, scheduler=scheduler, callback=progress
             )
-        figures.append(("boundaries", lambda: plotting.plot_study_boundaries(fits, data.X_train, data.y_train)))
+        figures.append(
+            (
+                "boundaries",
+                lambda: plotting.plot_study_boundaries(fits, data.X_train, data.y_train, chosen=result.best),
+            )
+        )
     elif not quiet:
         note = f"{STUDY_FIGURES['boundaries']} skipped: the data has {data.X_train.shape[1]} features, not 2"
         say(note, stderr=True, style="yellow")
@@ -152,3 +224,111 @@ def _study_figures(result, out_dir: Path, boundary_lambda, n_jobs, scheduler, sh
             plt.close(figure)
         written.append(STUDY_FIGURES[name])
     return written
+
+
+def choices_line(result) -> str:
+    """Both choices in one line: the one-standard-error rule's and the best mean's."""
+    one_se, best_mean = result.one_se, result.best_mean
+    if one_se is None or best_mean is None:
+        return "no configuration has all its folds recorded yet"
+
+    def named(item) -> str:
+        return (
+            f"depth {item.depth}, width {item.width}, lambda {item.lambda_:g} "
+            f"({100 * item.validation_accuracy_mean:.1f} % ± {100 * item.validation_accuracy_se:.1f} SE)"
+        )
+
+    if one_se.key == best_mean.key:
+        return f"one-SE rule and best mean agree: {named(one_se)}"
+    return f"one-SE rule: {named(one_se)}; best mean: {named(best_mean)}"
+
+
+def _curve(cfg, kind, args, folds, repeats, test_size, n_jobs, scheduler, out_dir: Path, quiet: bool) -> None:
+    """``--learning-curve`` / ``--validation-curve``: run the curve, print its table, write its files."""
+    import matplotlib.pyplot as plt
+
+    from layernet import plotting
+    from layernet.writing import check_writable
+
+    csv_name, json_name, png_name = CURVE_FILES[kind]
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ln.LayerNetError(f"{out_dir}: is a file, not a folder; give a folder for the curve's files")
+    common = {"folds": folds, "repeats": repeats, "test_size": test_size, "n_jobs": n_jobs, "scheduler": scheduler}
+    show_progress = not quiet and sys.stdout.isatty()
+    try:
+        with StudyProgressBar(show_progress, label=f"{kind} curve") as progress:
+            if kind == "learning":
+                curve = ln.study.learning_curve(cfg, _sizes(args["sizes"]), callback=progress, **common)
+            else:
+                lambdas = float_list(args["lambdas"], "--lambdas")
+                curve = ln.study.validation_curve(cfg, lambdas, callback=progress, **common)
+    except KeyboardInterrupt:
+        interrupts.settle()
+        error(f"interrupted: the {kind} curve keeps nothing until it is complete")
+        raise typer.Exit(interrupted_exit_code()) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (csv_name, json_name, png_name):
+        check_writable(out_dir / name)
+    curve.to_csv(out_dir / csv_name)
+    curve.to_json(out_dir / json_name)
+    ax = plotting.plot_learning_curve(curve)
+    try:
+        ln.save_figure(ax, out_dir / png_name)
+    finally:
+        plt.close(ax.figure)
+    if quiet:
+        return
+    display(curve_table(curve))
+    if curve.chosen_lambda is not None:
+        say(f"chosen by the one-standard-error rule: lambda = {curve.chosen_lambda:g}")
+    say(f"wrote {csv_name} ({len(curve.points)} fits), {json_name}, {png_name} in {out_dir}")
+
+
+def _sizes(text: str) -> list:
+    """``--sizes``: counts (``40``) stay ints, fractions (``0.5``) floats."""
+    values = []
+    for item in [part.strip() for part in text.split(",")]:
+        try:
+            values.append(int(item))
+        except ValueError:
+            try:
+                values.append(float(item))
+            except ValueError:
+                raise ln.LayerNetError(f"--sizes: {item!r} is not a sample count or a fraction") from None
+    return values
+
+
+def curve_table(curve):
+    """A curve's summary: one row per size (or lambda), errors in % as mean ± std over folds."""
+    from rich.table import Table
+
+    settings = curve.settings
+    learning = curve.kind == "learning"
+    architecture = "-".join(map(str, settings["layers"]))
+    scores = f"{settings['folds']}-fold cross-validation" + (
+        f" repeated {settings['repeats']} times" if settings["repeats"] > 1 else ""
+    )
+    fixed = f"lambda = {settings['lambdas'][0]:g}" if learning else f"{settings['sizes'][0]} training samples"
+    table = Table(
+        title=f"{curve.kind} curve of the {architecture} network, {fixed}, {scores} on {settings['n_study']} samples",
+        title_justify="left",
+        caption="samples: training samples per fit; error: misclassified, in %, mean ± std over folds; "
+        "cost: the unregularized data cost; train: on the samples trained on; val.: on the fold held out",
+        caption_justify="left",
+    )
+    first = "samples" if learning else "lambda"
+    for name in (first, "train error", "val. error", "train cost", "val. cost"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for item in curve.summary:
+        table.add_row(
+            str(item.size) if learning else f"{item.lambda_:g}",
+            plus_minus(item.train_error_mean, item.train_error_std),
+            plus_minus(item.validation_error_mean, item.validation_error_std),
+            _cost(item.train_cost_mean, item.train_cost_std),
+            _cost(item.validation_cost_mean, item.validation_cost_std),
+        )
+    return table
+
+
+def _cost(mean: float, std: float) -> str:
+    return f"{mean:.3f}" if not math.isfinite(std) else f"{mean:.3f} ± {std:.3f}"

@@ -5,7 +5,10 @@ conjugate gradient on the regularized cross-entropy, then drew the hidden units'
 images. This script does the same on scikit-learn's bundled 8x8 digits (1797 images, 10 classes):
 
 1. pixel intensities scaled to [0, 1], a stratified 75/25 train/test split;
-2. ``alpha`` (the course's lambda) chosen by ``GridSearchCV`` on the training split only;
+2. ``alpha`` (the course's lambda) chosen by ``GridSearchCV`` on the training split only, with
+   the study's one-standard-error rule (:func:`layernet.study.one_se_index`): the largest alpha
+   whose mean cross-validated accuracy is within one standard error of the best mean (the
+   best mean itself is reported too; its ties also go to the larger alpha, as in ``ln.study``);
 3. accuracy of the refitted best network on the held-out test split;
 4. two figures: the misclassified test digits, and each hidden unit's 64 input weights as an
    8x8 image.
@@ -49,6 +52,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0, help="seeds the split and the initial weights (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=2, help="parallel fits in the grid search (default: 2)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="repeat the cross-validation with fresh shuffles (default: 1)"
+    )
     return parser.parse_args(argv)
 
 
@@ -62,15 +68,43 @@ def load_split(seed: int):
     return train_test_split(X, digits.target, test_size=0.25, random_state=seed, stratify=digits.target)
 
 
-def search_alpha(X, y, *, fast: bool, seed: int, n_jobs: int):
-    """A fitted ``GridSearchCV`` over ``alpha`` for the 64-25-10 sigmoid network.
+def fold_scores(cv_results) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: the mean validation accuracy and its standard error, ``std / sqrt(n)`` (ddof=1).
+
+    ``GridSearchCV``'s own ``std_test_score`` is the population standard deviation (ddof=0);
+    the study's standard error uses the sample one, so it is computed here from the splits.
+    """
+    n_splits = sum(1 for key in cv_results if key.startswith("split") and key.endswith("_test_score"))
+    scores = np.array([cv_results[f"split{i}_test_score"] for i in range(n_splits)]).T
+    return scores.mean(axis=1), scores.std(axis=1, ddof=1) / np.sqrt(n_splits)
+
+
+def _simplicity(cv_results) -> list:
+    # One architecture for every candidate: the simpler model is the more regularized one.
+    return [(-float(alpha),) for alpha in cv_results["param_alpha"]]
+
+
+def one_se_alpha(cv_results) -> int:
+    """``GridSearchCV``'s ``refit`` callable: the candidate the one-standard-error rule picks."""
+    means, errors = fold_scores(cv_results)
+    return ln.study.one_se_index(means, errors, _simplicity(cv_results))
+
+
+def best_mean_alpha(cv_results) -> int:
+    """The candidate with the best mean accuracy; ties (to 12 decimals) go to the larger alpha, as in ln.study."""
+    means, _ = fold_scores(cv_results)
+    return ln.study.one_se_index(means, np.zeros(len(means)), _simplicity(cv_results))
+
+
+def search_alpha(X, y, *, fast: bool, seed: int, n_jobs: int, repeats: int = 1):
+    """A fitted ``GridSearchCV`` over ``alpha`` for the 64-25-10 sigmoid network, refit by the one-SE rule.
 
     Full mode trains every network to convergence (the optimizer's default tolerance); fast mode
     caps training at 40 conjugate-gradient iterations, as the course's ``fmincg`` runs did with
     ``MaxIter``, so its networks stop early on purpose.
     """
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
 
     classifier = ln.LayerNetClassifier(
         hidden_layer_sizes=(HIDDEN_UNITS,),
@@ -80,8 +114,13 @@ def search_alpha(X, y, *, fast: bool, seed: int, n_jobs: int):
         max_iter=40 if fast else None,
         random_state=seed,
     )
-    folds = StratifiedKFold(n_splits=3 if fast else 5, shuffle=True, random_state=seed)
-    search = GridSearchCV(classifier, {"alpha": list(FAST_ALPHAS if fast else ALPHAS)}, cv=folds, n_jobs=n_jobs)
+    n_splits = 3 if fast else 5
+    if repeats > 1:
+        folds = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
+    else:
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    grid = {"alpha": list(FAST_ALPHAS if fast else ALPHAS)}
+    search = GridSearchCV(classifier, grid, cv=folds, n_jobs=n_jobs, refit=one_se_alpha)
     with warnings.catch_warnings():
         if fast:
             # The 40-iteration cap is the point of fast mode, so its warning says nothing new.
@@ -154,7 +193,7 @@ def main(argv=None) -> dict:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     X_train, X_test, y_train, y_test = load_split(args.seed)
-    search = search_alpha(X_train, y_train, fast=args.fast, seed=args.seed, n_jobs=args.n_jobs)
+    search = search_alpha(X_train, y_train, fast=args.fast, seed=args.seed, n_jobs=args.n_jobs, repeats=args.repeats)
     best = search.best_estimator_
     y_pred = best.predict(X_test)
     test_accuracy = float(np.mean(y_pred == y_test))
@@ -166,9 +205,15 @@ def main(argv=None) -> dict:
     plot_hidden_units(
         best.network_, hidden_png, f"Hidden units of the {sizes} network (alpha = {best.alpha:g}), 8x8 input weights"
     )
+    means, errors = fold_scores(search.cv_results_)
+    alphas = [float(alpha) for alpha in search.cv_results_["param_alpha"]]
+    best_mean = best_mean_alpha(search.cv_results_)
     summary = {
         "alpha": float(search.best_params_["alpha"]),
-        "cv_accuracy": float(search.best_score_),
+        "cv_accuracy": float(means[search.best_index_]),
+        "cv_se": float(errors[search.best_index_]),
+        "best_mean_alpha": alphas[best_mean],
+        "best_mean_accuracy": float(means[best_mean]),
         "test_accuracy": test_accuracy,
         "misclassified": n_wrong,
         "n_test": int(len(y_test)),
@@ -178,9 +223,18 @@ def main(argv=None) -> dict:
         "figures": [str(misclassified_png), str(hidden_png)],
     }
     print(f"network        {sizes} sigmoid, solver cg, {len(X_train)} training / {len(X_test)} test digits")
-    for alpha, score in zip(search.cv_results_["param_alpha"], search.cv_results_["mean_test_score"]):
-        print(f"  alpha {float(alpha):<6g} cross-validated accuracy {score:.4f}")
-    print(f"chosen alpha   {summary['alpha']:g} (cross-validated accuracy {summary['cv_accuracy']:.4f})")
+    n_scores = len([key for key in search.cv_results_ if key.startswith("split") and key.endswith("_test_score")])
+    print(f"  {'alpha':<8} {'cross-validated accuracy':>24} {'standard error':>15}   (over {n_scores} folds)")
+    for alpha, mean, error in zip(alphas, means, errors):
+        print(f"  {alpha:<8g} {mean:>24.4f} {error:>15.4f}")
+    print(
+        f"best mean      alpha {summary['best_mean_alpha']:g} (cross-validated accuracy "
+        f"{summary['best_mean_accuracy']:.4f}; ties go to the larger alpha)"
+    )
+    print(
+        f"chosen alpha   {summary['alpha']:g} (cross-validated accuracy {summary['cv_accuracy']:.4f} "
+        f"+- {summary['cv_se']:.4f} SE; one-standard-error rule: the largest alpha within one SE of the best mean)"
+    )
     print(f"refit          {summary['iterations']} iterations, {summary['status']}")
     print(f"test accuracy  {test_accuracy:.4f} ({n_wrong} of {len(y_test)} misclassified)")
     print(f"figures        {misclassified_png}, {hidden_png}")

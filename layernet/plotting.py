@@ -21,6 +21,10 @@ __all__ = [
     "save_figure",
     "architecture_name",
     "fit_text",
+    "plot_study_boundaries",
+    "plot_study_capacity",
+    "plot_study_lambda",
+    "plot_learning_curve",
 ]
 
 
@@ -403,13 +407,16 @@ def _indices(labels, classes) -> np.ndarray:
 # -- study figures (layernet.study) --------------------------------------------------------------
 
 
-def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: float = 2.3, title=None):
+def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: float = 2.3, title=None, chosen=None):
     """The blog's growing-network figure, made honest: one decision boundary per architecture.
 
     Rows are depths (hidden layers), columns widths (units per hidden layer). Each panel is
     titled with its configuration's *cross-validated* training and validation accuracy, so the
-    panels where the boundary bends to fit single points can be seen not to generalize. The
-    panel with the highest validation accuracy is framed in green.
+    panels where the boundary bends to fit single points can be seen not to generalize. All
+    panels share one lambda; the green frame marks the architecture the one-standard-error rule
+    picks *at that lambda* (the simplest within one standard error of this lambda's best mean),
+    and a caption under the figure says so, and names the study's own choice over all lambdas
+    when ``chosen`` is given.
 
     Parameters
     ----------
@@ -425,6 +432,8 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
         Width of a panel, in inches.
     title : str, optional
         The figure's title; by default it names the lambda and the number of folds.
+    chosen : layernet.study.Aggregate, optional
+        The study's choice (``result.best``), named in the caption.
 
     Returns
     -------
@@ -454,8 +463,7 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
     )
     for ax in axes.flat:
         ax.set_visible(False)
-    scored = [fit for fit in fits if np.isfinite(fit.validation_accuracy)]
-    best = max(scored, key=lambda fit: fit.validation_accuracy) if scored else None
+    best = _framed_fit(fits)
     for fit in fits:
         ax = axes[depths.index(fit.depth), widths.index(fit.width)]
         ax.set_visible(True)
@@ -482,9 +490,50 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
             f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
-    figure.suptitle(fit_text(title, figure.get_figwidth() - 0.3, 10), fontsize=10)
+    import textwrap
+
+    width_inches = figure.get_size_inches()[0]
+    # About 15 characters per inch at 8-10 points: wrap the title and the caption to the figure.
+    title = "\n".join(textwrap.wrap(title, max(30, int(width_inches * 13))))
+    figure.suptitle(title, fontsize=10)
+    caption = "\n".join(
+        textwrap.fill(part, max(40, int(width_inches * 16)))
+        for part in _boundaries_caption(fits, best, chosen).split("\n")
+    )
+    # A figure-level x label, so tight_layout (here and in save_figure) leaves room for it.
+    figure.supxlabel(caption, fontsize=8, x=0.01, ha="left", multialignment="left")
     figure.tight_layout()
     return figure
+
+
+def _framed_fit(fits):
+    """The panel the boundaries figure frames: the one-SE choice among these fits (one lambda)."""
+    from .study.records import one_se_index
+
+    scored = [fit for fit in fits if np.isfinite(fit.validation_accuracy)]
+    if not scored:
+        return None
+    errors = [
+        fit.validation_accuracy_std / np.sqrt(fit.n_folds) if fit.n_folds > 1 else np.nan for fit in scored
+    ]
+    simplicity = [(fit.network.n_params, fit.depth, fit.width) for fit in scored]
+    return scored[one_se_index([fit.validation_accuracy for fit in scored], errors, simplicity)]
+
+
+def _boundaries_caption(fits, framed, chosen) -> str:
+    lambdas = ", ".join(f"{value:g}" for value in sorted({fit.lambda_ for fit in fits}))
+    text = "Panels: depth x width, cross-validated training / validation accuracy."
+    if framed is not None:
+        text += (
+            f" Green frame: {framed.depth}x{framed.width}, the simplest architecture within one standard error "
+            f"of the best mean validation accuracy at lambda = {lambdas}."
+        )
+    if chosen is not None:
+        text += (
+            f"\nThe study's choice over all its lambdas (one-standard-error rule): {chosen.depth}x{chosen.width} "
+            f"at lambda = {chosen.lambda_:g}."
+        )
+    return text
 
 
 def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
@@ -492,8 +541,8 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
 
     One panel per (lambda, depth): rows are lambdas, columns depths, the horizontal axis the
     units per hidden layer. Where the training curve keeps rising and the validation curve
-    stops following it, the extra capacity is fitting noise. A star marks the study's best
-    configuration.
+    stops following it, the extra capacity is fitting noise. A green star marks the study's
+    chosen configuration, a hollow circle the highest mean when that is another one.
 
     Parameters
     ----------
@@ -526,7 +575,6 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
         sharey=True,
     )
     positions = np.arange(len(widths))
-    best = result.best
     for row, lambda_ in enumerate(lambdas):
         for column, depth in enumerate(depths):
             ax = axes[row, column]
@@ -543,18 +591,9 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
                     ax.errorbar(
                         x, mean, yerr=std, fmt="o" + style, color=color, label=label, markersize=3.5, capsize=2.5
                     )
-                if best is not None and best.depth == depth and best.lambda_ == lambda_ and best.width in widths:
-                    ax.plot(
-                        widths.index(best.width),
-                        best.validation_accuracy_mean,
-                        marker="*",
-                        markersize=14,
-                        color="tab:green",
-                        markeredgecolor="k",
-                        linestyle="none",
-                        label="best (validation)",
-                        zorder=5,
-                    )
+                for item, style in _marked(result):
+                    if item.depth == depth and item.lambda_ == lambda_ and item.width in widths:
+                        ax.plot(widths.index(item.width), item.validation_accuracy_mean, **style)
             ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}, lambda = {lambda_:g}", fontsize=9)
             ax.grid(True, alpha=0.3)
             ax.set_xticks(positions, [str(width) for width in widths])
@@ -570,7 +609,7 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
                 labels.append(label)
     figure.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(labels))
     figure.suptitle(
-        f"Training and validation accuracy against capacity (mean and std over {settings.folds} folds)",
+        f"Training and validation accuracy against capacity\n(mean and std over {_scores(settings)})",
         fontsize=10,
         x=0.02,
         ha="left",
@@ -585,7 +624,8 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
     The lambda axis is logarithmic with a linear stretch around zero (matplotlib's ``symlog``
     with the smallest positive lambda as threshold), so an unregularized ``lambda = 0`` sits
     one decade left of the smallest positive lambda. Error bars are the standard deviation over
-    folds; a star marks the study's best configuration.
+    folds; a green star marks the study's chosen configuration, a hollow circle the highest mean
+    when that is another one.
 
     Parameters
     ----------
@@ -625,19 +665,9 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
                 alpha=0.9,
                 label=str(width),
             )
-        best = result.best
-        if best is not None and best.depth == depth:
-            ax.plot(
-                best.lambda_,
-                best.validation_accuracy_mean,
-                marker="*",
-                markersize=15,
-                color="tab:green",
-                markeredgecolor="k",
-                linestyle="none",
-                zorder=5,
-                label="best",
-            )
+        for item, style in _marked(result):
+            if item.depth == depth:
+                ax.plot(item.lambda_, item.validation_accuracy_mean, **style)
         if positive:
             threshold = min(positive)
             ax.set_xscale("symlog", linthresh=threshold, linscale=1.0)
@@ -647,14 +677,113 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
         ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}", fontsize=10)
         ax.set_xlabel("lambda (log scale; 0 at the left)")
         ax.grid(True, alpha=0.3)
-    axes[0, 0].set_ylabel(f"validation accuracy (mean over {settings.folds} folds)")
+    axes[0, 0].set_ylabel(f"validation accuracy (mean over {_scores(settings)})")
     handles, labels = axes[0, -1].get_legend_handles_labels()
     for ax in axes.flat[:-1]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             if label not in labels:
                 handles.append(handle)
                 labels.append(label)
-    axes[0, -1].legend(handles, labels, title="units", fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    axes[0, -1].legend(
+        handles, labels, title="units per layer", fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5)
+    )
     figure.suptitle("Validation accuracy against lambda, per architecture", fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def _scores(settings) -> str:
+    """``"5 folds"`` or ``"5 folds x 3 repeats"``: what a study's means are over."""
+    text = f"{settings.folds} folds"
+    return text + f" x {settings.repeats} repeats" if getattr(settings, "repeats", 1) > 1 else text
+
+
+def _marked(result):
+    """The study's chosen configuration and, when it differs, the best mean, with their marker styles."""
+    marks = []
+    if result.best is not None:
+        rule = "one-SE rule" if result.rule == "one-se" else "best mean"
+        marks.append(
+            (
+                result.best,
+                dict(
+                    marker="*", markersize=15, color="tab:green", markeredgecolor="k", linestyle="none",
+                    zorder=5, label=f"chosen ({rule})",
+                ),
+            )
+        )
+    other = result.best_mean if result.rule == "one-se" else result.one_se
+    if other is not None and result.best is not None and other.key != result.best.key:
+        label = "best mean" if result.rule == "one-se" else "one-SE rule"
+        marks.append(
+            (
+                other,
+                dict(
+                    marker="o", markersize=11, markerfacecolor="none", markeredgecolor="k", markeredgewidth=1.5,
+                    linestyle="none", zorder=5, label=label,
+                ),
+            )
+        )
+    return marks
+
+
+# -- learning and validation curves (layernet.study.learning_curve, validation_curve) ------------
+
+
+def plot_learning_curve(curve, ax=None, *, metric: str = "error", title=None):
+    """Training and validation error (or cost) with bands of one standard deviation over folds.
+
+    The course's exercise-5 figure: for a learning curve the horizontal axis is the number of
+    training samples, for a validation curve lambda (``symlog``: 0 at the left). The training
+    error is measured on the samples trained on, the validation error on each fold's whole
+    validation part. A validation curve marks the lambda the one-standard-error rule chooses.
+
+    Parameters
+    ----------
+    curve : layernet.study.Curve
+    ax : matplotlib Axes, optional
+    metric : {"error", "cost"}, default "error"
+        The misclassification rate, or the unregularized data cost.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if metric not in ("error", "cost"):
+        raise LayerNetError(f"metric must be 'error' or 'cost', got {metric!r}")
+    if not curve.summary:
+        raise LayerNetError("the curve has no points to draw")
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.2))
+    learning = curve.kind == "learning"
+    x = np.array([item.size if learning else item.lambda_ for item in curve.summary], dtype=float)
+    for kind, color, label in (("train", "tab:blue", "training"), ("validation", "tab:orange", "validation")):
+        mean = np.array([getattr(item, f"{kind}_{metric}_mean") for item in curve.summary])
+        std = np.nan_to_num(np.array([getattr(item, f"{kind}_{metric}_std") for item in curve.summary]))
+        ax.plot(x, mean, "o-", color=color, label=label, markersize=4)
+        ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+    settings = curve.settings
+    scores = f"{settings['folds']} folds" + (f" x {settings['repeats']} repeats" if settings["repeats"] > 1 else "")
+    what = "error (1 - accuracy)" if metric == "error" else "cost (unregularized)"
+    ax.set_ylabel(what)
+    architecture = "-".join(map(str, settings["layers"]))
+    if learning:
+        ax.set_xlabel("training samples")
+        default = f"Learning curve, {architecture} network, lambda = {settings['lambdas'][0]:g}"
+    else:
+        positive = [value for value in x if value > 0]
+        if positive:
+            ax.set_xscale("symlog", linthresh=min(positive), linscale=1.0)
+        ax.set_xticks(x, [f"{value:g}" for value in x])
+        ax.minorticks_off()
+        ax.set_xlabel("lambda (log scale; 0 at the left)")
+        default = f"Validation curve, {architecture} network, {settings['sizes'][0]} training samples"
+        chosen = curve.chosen_lambda
+        if chosen is not None:
+            ax.axvline(chosen, color="tab:green", linestyle="--", linewidth=1.2, label=f"chosen: lambda = {chosen:g}")
+    ax.set_title(title or f"{default}\nmean and std over {scores}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

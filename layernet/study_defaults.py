@@ -8,11 +8,19 @@ DEFAULT_WIDTHS = (1, 2, 3, 5, 10, 20, 50)
 DEFAULT_LAMBDAS = (0.0, 1e-3, 1e-1, 1.0)
 #: Cross-validation folds.
 DEFAULT_FOLDS = 5
+#: Repetitions of the cross-validation, each with its own shuffle of the folds.
+DEFAULT_REPEATS = 1
+#: How a study chooses its configuration: the one-standard-error rule.
+DEFAULT_RULE = "one-se"
+#: Sizes of the training subsets of a learning curve, as fractions of a training fold.
+DEFAULT_SIZES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 #: Fraction held out as the test set when the configuration holds out none.
 DEFAULT_TEST_SIZE = 0.3
 
 RESULTS_FILE = "results.csv"
 SETTINGS_FILE = "study.json"
 SUMMARY_FILE = "summary.json"
+BEST_FILE = "best.npz"
 FORMAT = "layernet-study"
-FORMAT_VERSION = 1
+#: 2 added the grid's repeats (and results.csv's repeat column); format-1 folders read as repeat 0.
+FORMAT_VERSION = 2

@@ -62,7 +62,7 @@ def test_a_record_is_what_it_claims(result):
     settings = result.settings
     data = ln.load_data(settings.config)
     folds = list(StratifiedKFold(2, shuffle=True, random_state=settings.seed).split(data.X_train, data.y_train))
-    record = next(r for r in result.records if r.key == (2, 3, 0.1, 1))
+    record = next(r for r in result.records if r.key == (2, 3, 0.1, 0, 1))
     train_index, val_index = folds[1]
     net = ln.Network([2, 3, 3, 2]).init(rng=np.random.default_rng(study.fit_seed(settings.seed, 2, 3, 0.1, 1)))
     fitted = ln.train(
@@ -101,13 +101,14 @@ def test_fit_seeds_depend_on_every_coordinate():
 # -- aggregation and the best configuration -------------------------------------------------------
 
 
-def record(depth=1, width=2, lambda_=0.0, fold=0, train=1.0, val=0.5, status="converged", **extra):
+def record(depth=1, width=2, lambda_=0.0, fold=0, train=1.0, val=0.5, status="converged", repeat=0, **extra):
     values = {"n_parameters": 4 * width + 2, "train_cost": 0.1, "iterations": 10, "evaluations": 20, "seconds": 0.5}
     values.update(extra)
     return FitRecord(
         depth,
         width,
         lambda_,
+        repeat,
         fold,
         values["n_parameters"],
         train,
@@ -149,9 +150,9 @@ def test_the_result_aggregates_its_records(result):
     assert result.get(5, 3, 0.1) is None
 
 
-def _aggregate(depth, width, lambda_, val, n_folds=3, n_parameters=None):
+def _aggregate(depth, width, lambda_, val, n_folds=3, n_parameters=None, se=0.0):
     return Aggregate(
-        depth, width, lambda_, n_parameters or depth * 10 + width, n_folds, 1.0, 0.0, val, 0.0, 0.1, 5, 3, 1
+        depth, width, lambda_, n_parameters or depth * 10 + width, n_folds, 1.0, 0.0, val, 0.0, se, 0.1, 5, 3, 1
     )
 
 
@@ -170,8 +171,11 @@ def test_select_best_prefers_validation_then_the_simpler_model():
 
 def test_the_best_configuration_is_refit_and_tested_once(result):
     best = result.best
-    assert best == study.select_best(result.aggregates, 2) == result.ranked()[0]
-    assert best.validation_accuracy_mean == max(item.validation_accuracy_mean for item in result.aggregates)
+    assert result.rule == "one-se" and best == result.one_se == study.select_one_se(result.aggregates, 2)
+    assert result.best_mean == study.select_best(result.aggregates, 2) == result.ranked()[0]
+    top = max(item.validation_accuracy_mean for item in result.aggregates)
+    assert result.best_mean.validation_accuracy_mean == top
+    assert best.validation_accuracy_mean >= top - result.best_mean.validation_accuracy_se - 1e-12
     refit, data = result.refit, result.data
     assert (refit.depth, refit.width, refit.lambda_) == best.key
     assert (refit.n_train, refit.n_test) == (70, 30)
@@ -200,7 +204,7 @@ def test_to_csv_and_to_json(tmp_path, result):
     path = result.to_csv(tmp_path / "records.csv")
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(study.RECORD_COLUMNS) and len(lines) == N_FITS + 1
-    assert lines[1].split(",")[:4] == ["1", "1", "0.0", "0"]
+    assert lines[1].split(",")[:5] == ["1", "1", "0.0", "0", "0"]
 
     summary = json.loads(result.to_json(tmp_path / "summary.json"))
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
@@ -422,8 +426,6 @@ def test_a_directory_with_another_study_is_refused_unless_forced(tmp_path):
         study.run(tiny_config(), **{**GRID, "folds": 3}, n_jobs=1, directory=out)
     with pytest.raises(ln.LayerNetError, match=r"training.max_iter: 30 there, 31 here"):
         study.run(tiny_config(**{"training.max_iter": 31}), **GRID, n_jobs=1, directory=out)
-    with pytest.raises(ln.LayerNetError, match=r"widths: \[1, 3\] there, \[1, 4\] here"):
-        study.run(tiny_config(), **{**GRID, "widths": [1, 4]}, n_jobs=1, directory=out)
     assert (out / study.RESULTS_FILE).read_text() == before  # refused before touching anything
     forced = study.run(tiny_config(), **{**GRID, "folds": 3}, n_jobs=1, directory=out, force=True)
     assert len(forced.records) == 24 and len(_rows(out / study.RESULTS_FILE)) == 24
@@ -470,9 +472,9 @@ def test_a_config_without_seed_resumes_with_the_seed_recorded(tmp_path, monkeypa
         ),
         (
             lambda out: (out / study.RESULTS_FILE).write_text(
-                ",".join(study.RECORD_COLUMNS) + "\n9,1,0.0,0,5,1.0,1.0,0.1,3,4,converged,0.1\n"
+                ",".join(study.RECORD_COLUMNS) + "\n1,1,0.0,0,7,5,1.0,1.0,0.1,3,4,converged,0.1\n"
             ),
-            "line 2 records a fit that is not part of this study",
+            "line 2 records fold 7 of repeat 0, which is not part of this 2-fold study",
         ),
         (lambda out: (out / study.SETTINGS_FILE).unlink(), "has a results.csv but no study.json"),
     ],
@@ -493,7 +495,10 @@ def test_load_reads_back_a_finished_study(tmp_path):
     ran = study.run(tiny_config(), **GRID, n_jobs=1, directory=out)
     loaded = study.load(out)
     assert loaded.records == ran.records and loaded.aggregates == ran.aggregates
-    assert loaded.best == ran.best and loaded.refit == ran.refit and loaded.network is None
+    assert loaded.best == ran.best and loaded.refit == ran.refit
+    assert (loaded.best_mean, loaded.one_se) == (ran.best_mean, ran.one_se)
+    np.testing.assert_array_equal(loaded.network.theta, ran.network.theta)  # best.npz
+    assert study.load(out, rule="best-mean").best == ran.best_mean
     assert loaded.settings.to_dict() == ran.settings.to_dict()
     np.testing.assert_array_equal(loaded.data.X_test, ran.data.X_test)
     with pytest.raises(ln.LayerNetError, match="no layernet study here"):

@@ -9,9 +9,15 @@ overfitting, which only held-out data can show. A study does that check properly
 2. every architecture (``depth`` hidden layers of ``width`` units) and every ``lambda`` is trained
    on each of ``folds`` stratified cross-validation folds of the study data, and scored on the
    fold it did not see: one :class:`FitRecord` per (depth, width, lambda, fold);
-3. records are averaged over folds (:class:`Aggregate`), the configuration with the best mean
-   validation accuracy is chosen (:func:`select_best`), refit on all study data and scored, once,
-   on the test set (:class:`Refit`).
+3. records are averaged over folds (:class:`Aggregate`, with the standard error of the mean
+   validation accuracy), a configuration is chosen -- by default with the one-standard-error
+   rule (:func:`select_one_se`: the simplest within one standard error of the best mean; the best
+   mean itself is :func:`select_best`) -- refit on all study data and scored, once, on the test
+   set (:class:`Refit`).
+
+``repeats`` repeats the cross-validation with fresh shuffles of the folds. Learning curves and
+validation curves over lambda (:func:`learning_curve`, :func:`validation_curve`) train the
+configured network on growing subsets of the training folds, or at each lambda.
 
 Everything else -- activations, output layer, optimizer, ``max_iter``, ``tol``, feature scaling --
 comes from the run configuration. Fits run in parallel with joblib on local cores, or on a Dask
@@ -28,9 +34,10 @@ and :func:`~layernet.plotting.plot_study_lambda`.
 
 The package, one responsibility per module: :mod:`.records` (what a study records, aggregation,
 the best-by rule), :mod:`.grid` (the grid, its checks, the folds and the seeds),
-:mod:`.execution` (the fits, here or on joblib or Dask), :mod:`.folder` (``study.json`` and
-``results.csv``), :mod:`.result` (:class:`StudyResult` and its exports) and :mod:`.experiment`
-(:func:`run`, :func:`load`, :func:`fit_architectures`).
+:mod:`.execution` (the fits, here or on joblib or Dask), :mod:`.folder` (``study.json``,
+``results.csv``, ``best.npz``), :mod:`.result` (:class:`StudyResult` and its exports),
+:mod:`.experiment` (:func:`run`, :func:`load`, :func:`fit_architectures`) and :mod:`.curves`
+(:func:`learning_curve`, :func:`validation_curve`).
 
 Examples
 --------
@@ -41,26 +48,35 @@ Examples
 """
 
 from ..study_defaults import (
+    BEST_FILE,
     DEFAULT_DEPTHS,
     DEFAULT_FOLDS,
     DEFAULT_LAMBDAS,
+    DEFAULT_REPEATS,
+    DEFAULT_RULE,
+    DEFAULT_SIZES,
     DEFAULT_TEST_SIZE,
     DEFAULT_WIDTHS,
     RESULTS_FILE,
     SETTINGS_FILE,
     SUMMARY_FILE,
 )
+from .curves import CURVE_COLUMNS, Curve, CurvePoint, CurveSummary, learning_curve, validation_curve
 from .experiment import fit_architectures, load, run
 from .grid import StudySettings, fit_seed
 from .records import (
     RECORD_COLUMNS,
+    RULES,
     Aggregate,
     ArchitectureFit,
     FitRecord,
     Refit,
     StudyProgress,
     aggregate,
+    one_se_index,
+    select,
     select_best,
+    select_one_se,
 )
 from .result import StudyResult
 
@@ -69,11 +85,16 @@ __all__ = [
     "DEFAULT_WIDTHS",
     "DEFAULT_LAMBDAS",
     "DEFAULT_FOLDS",
+    "DEFAULT_REPEATS",
+    "DEFAULT_RULE",
+    "DEFAULT_SIZES",
     "DEFAULT_TEST_SIZE",
+    "BEST_FILE",
     "RESULTS_FILE",
     "SETTINGS_FILE",
     "SUMMARY_FILE",
     "RECORD_COLUMNS",
+    "RULES",
     "StudySettings",
     "FitRecord",
     "Aggregate",
@@ -85,6 +106,15 @@ __all__ = [
     "load",
     "aggregate",
     "select_best",
+    "select_one_se",
+    "select",
+    "one_se_index",
     "fit_architectures",
+    "learning_curve",
+    "validation_curve",
+    "Curve",
+    "CurvePoint",
+    "CurveSummary",
+    "CURVE_COLUMNS",
     "fit_seed",
 ]

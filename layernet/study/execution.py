@@ -122,6 +122,7 @@ class _Task:
     depth: int
     width: int
     lambda_: float
+    repeat: int
     fold: int | None
     spawn_key: tuple[int, ...]
     seed: int
@@ -138,6 +139,7 @@ class _Outcome:
     depth: int
     width: int
     lambda_: float
+    repeat: int
     fold: int | None
     n_parameters: int
     train_accuracy: float
@@ -156,6 +158,7 @@ class _Outcome:
             self.depth,
             self.width,
             self.lambda_,
+            self.repeat,
             self.fold,
             self.n_parameters,
             self.train_accuracy,
@@ -195,6 +198,7 @@ def _fit(task: _Task) -> _Outcome:
         task.depth,
         task.width,
         task.lambda_,
+        task.repeat,
         task.fold,
         net.n_params,
         train_accuracy,
@@ -210,14 +214,19 @@ def _fit(task: _Task) -> _Outcome:
     )
 
 
-def _execute(tasks: list[_Task], n_jobs: int, scheduler) -> Iterator[_Outcome]:
-    """Run the fits with joblib (local processes, or a Dask cluster); yield each as it finishes."""
+def _execute(tasks: list, n_jobs: int, scheduler, worker=None) -> Iterator:
+    """Run the fits with joblib (local processes, or a Dask cluster); yield each as it finishes.
+
+    ``worker`` turns a task into its outcome: :func:`_fit` unless given (the curves have their own).
+    """
     if not tasks:
         return
+    # Looked up at each call, not bound as a default, so a test can count the fits that run.
+    worker = _fit if worker is None else worker
     if n_jobs == 1 and scheduler is None:
         # In this process: no joblib machinery, and Ctrl-C reaches the fit directly.
         for task in tasks:
-            yield _fit(task)
+            yield worker(task)
         return
     from joblib import Parallel, delayed, parallel_config
 
@@ -230,13 +239,13 @@ def _execute(tasks: list[_Task], n_jobs: int, scheduler) -> Iterator[_Outcome]:
             initializer=_worker_init,
             idle_worker_timeout=WORKER_IDLE_SECONDS,
         )
-        yield from parallel(delayed(_fit)(task) for task in tasks)
+        yield from parallel(delayed(worker)(task) for task in tasks)
         return
     client, owned = _dask_client(scheduler)
     try:
         with parallel_config(backend="dask", client=client):
             parallel = Parallel(return_as="generator_unordered")
-            yield from parallel(delayed(_fit)(task) for task in tasks)
+            yield from parallel(delayed(worker)(task) for task in tasks)
     finally:
         if owned:
             client.close()
@@ -275,6 +284,7 @@ def _refit(best: Aggregate, settings: StudySettings, spec: _Spec, data: RunData)
         best.depth,
         best.width,
         best.lambda_,
+        0,
         None,
         _spawn_key(_ROLE_FULL, best.depth, best.width, best.lambda_, 0),
         settings.seed,

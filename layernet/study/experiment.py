@@ -14,22 +14,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import check_real
+from .._checks import check_choice, check_real
 from ..config import RunConfig
 from ..errors import ConfigError, LayerNetError
 from ..labels import infer_classes
 from ..runner import check_network_memory, fresh_seed, load_data
 from ..study_defaults import (
+    BEST_FILE,
     DEFAULT_DEPTHS,
     DEFAULT_FOLDS,
     DEFAULT_LAMBDAS,
+    DEFAULT_REPEATS,
+    DEFAULT_RULE,
     DEFAULT_WIDTHS,
     RESULTS_FILE,
     SETTINGS_FILE,
     SUMMARY_FILE,
 )
 from .execution import _check_scheduler, _execute, _refit, _Spec, _Task
-from .folder import _directory, _prepare_directory, _read_results, _read_settings, _ResultsLog, _settings_from_stored
+from .folder import (
+    _directory,
+    _prepare_directory,
+    _read_results,
+    _read_settings,
+    _ResultsLog,
+    _settings_from_stored,
+    _write_sorted,
+)
 from .grid import (
     _ROLE_FOLD,
     _ROLE_FULL,
@@ -40,10 +51,22 @@ from .grid import (
     _int_grid,
     _lambda_grid,
     _n_jobs,
+    _repeats,
     _spawn_key,
     _test_size,
 )
-from .records import ArchitectureFit, FitRecord, Refit, StudyProgress, _field_name, aggregate, select_best
+from .records import (
+    RULES,
+    ArchitectureFit,
+    FitRecord,
+    Refit,
+    StudyProgress,
+    _field_name,
+    aggregate,
+    select,
+    select_best,
+    select_one_se,
+)
 from .result import StudyResult
 
 __all__ = ["run", "load", "fit_architectures"]
@@ -58,12 +81,20 @@ def run(
     test_size: float | None = None,
     n_jobs: int | None = -1,
     *,
+    repeats: int = DEFAULT_REPEATS,
+    rule: str = DEFAULT_RULE,
     directory: str | Path | None = None,
     force: bool = False,
     scheduler=None,
     callback: Callable[[StudyProgress], object] | None = None,
 ) -> StudyResult:
-    """Cross-validate every (depth, width, lambda), pick the best, and test it once.
+    """Cross-validate every (depth, width, lambda), choose one, and test it once.
+
+    The choice is by the one-standard-error rule unless ``rule="best-mean"``: of the
+    configurations whose mean validation accuracy is within one standard error of the best
+    mean, the simplest (fewest parameters, then the largest lambda; see
+    :func:`~layernet.study.select_one_se`). Both choices are in the result (``one_se`` and
+    ``best_mean``); ``best`` is the one ``rule`` names, refit on all the study data.
 
     Parameters
     ----------
@@ -87,10 +118,19 @@ def run(
     n_jobs : int, default -1
         Parallel jobs on this machine (joblib's meaning: -1 all cores, 1 in this process).
         Ignored with a ``scheduler``, whose workers decide.
+    repeats : int >= 1, default 1
+        Repeated cross-validation: the folds are drawn ``repeats`` times, each time from another
+        shuffle (repeat 0 is the split without repeats), and every configuration is scored on
+        ``folds * repeats`` validation folds.
+    rule : {"one-se", "best-mean"}, default "one-se"
+        Which choice is ``best`` and refit.
     directory : str or Path, optional
         Record the study here: ``study.json`` (its settings), ``results.csv`` (one row appended
-        and flushed to disk per finished fit) and, when done, ``summary.json``. Fits already in
-        ``results.csv`` are not run again; a torn last row (a hard kill mid-write) is dropped.
+        and flushed to disk per finished fit, sorted by the grid when the run ends) and, when
+        done, ``summary.json`` and ``best.npz`` (the refit chosen network). Fits already in
+        ``results.csv`` are not run again -- also when the grid has grown (more depths, widths,
+        lambdas or repeats): only the new fits run. A torn last row (a hard kill mid-write) is
+        dropped.
     force : bool, default False
         Start over in a ``directory`` that holds a different study, or records it cannot read
         (those records are deleted). Records of this same study are still resumed.
@@ -120,6 +160,8 @@ def run(
     widths = _int_grid(widths, "widths")
     lambdas = _lambda_grid(lambdas)
     folds = _folds(folds)
+    repeats = _repeats(repeats)
+    rule = check_choice(rule, "rule", RULES)
     n_jobs = _n_jobs(n_jobs)
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
@@ -134,7 +176,7 @@ def run(
     if config.seed is None:
         recorded = None if stored is None else stored.get("settings", {}).get("seed")
         changes["seed"] = recorded if isinstance(recorded, int) else fresh_seed()
-    settings = StudySettings(depths, widths, lambdas, folds, config.override(changes))
+    settings = StudySettings(depths, widths, lambdas, folds, config.override(changes), repeats)
     if settings.config.network.resolved_task == "regression":
         # Studies rank configurations by accuracy; regression scores (R²) are not recorded yet.
         raise ConfigError(
@@ -146,17 +188,18 @@ def run(
     study_X, study_y = data.X_train, data.y_train
     classes = np.unique(data.dataset.y)
     infer_classes(study_y, settings.config.network.layers[-1], classes)
-    splits = _fold_indices(study_y, folds, settings.seed)
+    splits = [_fold_indices(study_y, folds, settings.seed, repeat) for repeat in range(repeats)]
     spec = _Spec.from_config(settings.config, classes)
     # The largest network of the grid, on all the study's samples, must fit before any fit starts.
     layers = settings.config.network.layers
     check_network_memory([layers[0], *[max(widths)] * max(depths), layers[-1]], len(study_y))
 
-    done: dict[tuple, FitRecord] = {}
+    recorded: dict[tuple, FitRecord] = {}  # every record in the folder, this grid's or not
     log = None
     if directory is not None:
-        done = _prepare_directory(directory, settings, stored, force)
+        recorded = _prepare_directory(directory, settings, stored, force)
         log = _ResultsLog(directory / RESULTS_FILE)
+    done = {key: recorded[key] for key in settings.fit_keys() if key in recorded}
     skipped = len(done)
     try:
         if callback is not None:
@@ -169,24 +212,25 @@ def run(
                 depth,
                 width,
                 lambda_,
+                repeat,
                 fold,
-                _spawn_key(_ROLE_FOLD, depth, width, lambda_, fold),
+                _spawn_key(_ROLE_FOLD, depth, width, lambda_, repeat * folds + fold),
                 settings.seed,
                 spec,
-                study_X[splits[fold][0]],
-                study_y[splits[fold][0]],
-                study_X[splits[fold][1]],
-                study_y[splits[fold][1]],
+                study_X[splits[repeat][fold][0]],
+                study_y[splits[repeat][fold][0]],
+                study_X[splits[repeat][fold][1]],
+                study_y[splits[repeat][fold][1]],
                 keep_theta=False,
             )
-            for depth, width, lambda_, fold in todo
+            for depth, width, lambda_, repeat, fold in todo
         ]
         for outcome in _execute(tasks, n_jobs, scheduler):
             if outcome.status == "interrupted":
                 # Ctrl-C reached a fit before it reached this loop: never record a cut-short fit.
                 raise KeyboardInterrupt
             record = outcome.record()
-            done[record.key] = record
+            done[record.key] = recorded[record.key] = record
             if log is not None:
                 log.append(record)
             if callback is not None:
@@ -194,22 +238,50 @@ def run(
     finally:
         if log is not None:
             log.close()
+    if directory is not None and todo:
+        _write_sorted(directory / RESULTS_FILE, recorded.values())
 
     records = [done[key] for key in settings.fit_keys() if key in done]
-    aggregates = aggregate(records)
-    result = StudyResult(settings, records, aggregates, None, directory=directory, _data=data)
-    result.best = select_best(aggregates, folds)
+    result = _result(settings, records, rule, directory, data)
     if result.best is not None:
         result.refit, result.network = _refit(result.best, settings, spec, data)
+        # The configuration that trains exactly this network on the study data, so the model file
+        # knows its data: `layernet evaluate best.npz` scores it on the study's test set.
+        best = result.best
+        refit_config = settings.config.override(
+            {
+                "network.layers": [layers[0], *[best.width] * best.depth, layers[-1]],
+                "network.hidden": settings.hidden,
+                "training.lambda": best.lambda_,
+            }
+        )
+        result.network.training_summary["config"] = refit_config.to_dict()
+        if directory is not None:
+            from ..persistence import save
+
+            save(result.network, directory / BEST_FILE)
     if directory is not None:
         result.to_json(directory / SUMMARY_FILE)
     return result
 
 
-def load(directory: str | Path) -> StudyResult:
+def _result(settings: StudySettings, records: list, rule: str, directory, data=None) -> StudyResult:
+    """The result of ``records``: aggregates, both choices, and ``best`` by ``rule`` (no refit yet)."""
+    aggregates = aggregate(records)
+    n_scores = settings.n_scores
+    best_mean, one_se = select_best(aggregates, n_scores), select_one_se(aggregates, n_scores)
+    best = select(aggregates, n_scores, rule)
+    return StudyResult(
+        settings, records, aggregates, best, directory=directory, best_mean=best_mean, one_se=one_se, rule=rule,
+        _data=data,
+    )
+
+
+def load(directory: str | Path, rule: str = DEFAULT_RULE) -> StudyResult:
     """Read back a study recorded in ``directory`` (complete or not), without running anything.
 
-    The refit is taken from ``summary.json`` when the study was finished; ``network`` is None.
+    The refit is taken from ``summary.json`` when the study was finished and chose the same
+    configuration; ``network`` is the folder's ``best.npz`` then (None without one).
 
     Raises
     ------
@@ -219,14 +291,14 @@ def load(directory: str | Path) -> StudyResult:
     directory = Path(directory)
     if not (directory / SETTINGS_FILE).is_file():
         raise LayerNetError(f"{directory}: no layernet study here (no {SETTINGS_FILE})")
+    rule = check_choice(rule, "rule", RULES)
     stored = _read_settings(directory / SETTINGS_FILE, force=False)
     settings = _settings_from_stored(stored, directory / SETTINGS_FILE)
     records = (
         _read_results(directory / RESULTS_FILE, settings, repair=False) if (directory / RESULTS_FILE).exists() else {}
     )
     records = [records[key] for key in settings.fit_keys() if key in records]
-    aggregates = aggregate(records)
-    result = StudyResult(settings, records, aggregates, select_best(aggregates, settings.folds), directory=directory)
+    result = _result(settings, records, rule, directory)
     summary_path = directory / SUMMARY_FILE
     if result.best is not None and summary_path.is_file():
         try:
@@ -238,6 +310,10 @@ def load(directory: str | Path) -> StudyResult:
                     result.refit = candidate
         except (OSError, ValueError, TypeError):
             pass  # a stale or damaged summary: the records are what count
+    if result.refit is not None and (directory / BEST_FILE).is_file():
+        from ..persistence import load as load_model
+
+        result.network = load_model(directory / BEST_FILE)
     return result
 
 
@@ -292,6 +368,7 @@ def fit_architectures(
             depth,
             width,
             lambda_,
+            0,
             None,
             _spawn_key(_ROLE_FULL, depth, width, lambda_, 0),
             settings.seed,

@@ -1,5 +1,12 @@
 """The results folder: ``study.json`` (what the study is), ``results.csv`` (one row per finished fit).
 
+A folder keeps one study *identity* -- data, network, training, seed, folds -- and any grid of
+depths, widths, lambdas and repeats over it (:data:`~layernet.study.grid.GRID_KEYS`): a run with
+a grown (or other) grid rewrites ``study.json``'s grid, keeps every recorded fit, and runs only
+the fits its grid lacks. ``results.csv`` keeps the fits of every grid run there, sorted by
+(depth, width, lambda, repeat, fold) once a run finishes; ``study.json``, ``summary.json`` and
+``best.npz`` describe the last grid run.
+
 ``results.csv`` is written and read with the :mod:`csv` module: a header of
 :data:`~layernet.study.records.RECORD_COLUMNS`, then one row per fit, appended as one ``write``
 and fsynced as each fit finishes. Floats are written as ``repr`` (they read back exactly) and
@@ -20,12 +27,14 @@ from pathlib import Path
 from ..config import RunConfig
 from ..errors import LayerNetError
 from ..persistence import json_safe
-from ..study_defaults import FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
+from ..study_defaults import BEST_FILE, FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
 from ..writing import atomic_write
-from .grid import StudySettings
+from .grid import GRID_KEYS, StudySettings
 from .records import RECORD_COLUMNS, FitRecord, _field_name
 
-_INT_COLUMNS = {"depth", "width", "fold", "n_parameters", "iterations", "evaluations"}
+_INT_COLUMNS = {"depth", "width", "repeat", "fold", "n_parameters", "iterations", "evaluations"}
+#: The header of format 1 (before repeats): its rows are read as repeat 0.
+_COLUMNS_V1 = tuple(name for name in RECORD_COLUMNS if name != "repeat")
 
 
 # -- results.csv ----------------------------------------------------------------------------------
@@ -74,11 +83,11 @@ class _ResultsLog:
         os.close(self.fd)
 
 
-def _parse_row(cells: list[str]) -> FitRecord:
-    if len(cells) != len(RECORD_COLUMNS):
-        raise ValueError(f"{len(cells)} cells, expected {len(RECORD_COLUMNS)}")
-    values = {}
-    for name, cell in zip(RECORD_COLUMNS, cells):
+def _parse_row(cells: list[str], columns: tuple[str, ...] = RECORD_COLUMNS) -> FitRecord:
+    if len(cells) != len(columns):
+        raise ValueError(f"{len(cells)} cells, expected {len(columns)}")
+    values = {"repeat": 0}
+    for name, cell in zip(columns, cells):
         if name == "status":
             if not cell:
                 raise ValueError("an empty status")
@@ -91,11 +100,13 @@ def _parse_row(cells: list[str]) -> FitRecord:
 
 
 def _is_record(line: str) -> bool:
-    try:
-        _parse_row(next(csv.reader([line])))
-    except (ValueError, csv.Error, StopIteration):
-        return False
-    return True
+    for columns in (RECORD_COLUMNS, _COLUMNS_V1):
+        try:
+            _parse_row(next(csv.reader([line])), columns)
+        except (ValueError, csv.Error, StopIteration):
+            continue
+        return True
+    return False
 
 
 def _split_rows(text: str, path: Path) -> tuple[list[tuple[int, list[str]]], int]:
@@ -138,7 +149,17 @@ def _split_rows(text: str, path: Path) -> tuple[list[tuple[int, list[str]]], int
 
 
 def _read_results(path: Path, settings: StudySettings, *, repair: bool) -> dict[tuple, FitRecord]:
-    """The records of ``results.csv``; a torn last row is dropped (and cut from the file if ``repair``)."""
+    """Every record of ``results.csv``, by key, the grid's or not; a torn last row is dropped.
+
+    With ``repair`` the torn row is cut from the file. A record whose fold is not one of the
+    study's folds is an error: no grid of this study has it.
+    """
+    records, _ = _read_records(path, settings, repair=repair)
+    return records
+
+
+def _read_records(path: Path, settings: StudySettings, *, repair: bool) -> tuple[dict[tuple, FitRecord], bool]:
+    """The records of ``results.csv`` and whether its header is the current one."""
     raw = path.read_bytes()
     try:
         text = raw[: raw.rfind(b"\n") + 1].decode("utf-8")
@@ -150,23 +171,32 @@ def _read_results(path: Path, settings: StudySettings, *, repair: bool) -> dict[
         # A hard kill inside a write: the last row is incomplete. Cut it, so appends start clean.
         os.truncate(path, end)
     if not rows:
-        return {}
-    if rows[0][1] != list(RECORD_COLUMNS):
+        return {}, True
+    header = tuple(rows[0][1])
+    if header not in (RECORD_COLUMNS, _COLUMNS_V1):
         raise LayerNetError(
-            f"{path}: not a layernet study results file (its header is {','.join(rows[0][1])[:80]!r}); "
+            f"{path}: not a layernet study results file (its header is {','.join(header)[:80]!r}); "
             "move it away, or start over with force (--force)"
         )
-    valid = set(settings.fit_keys())
     records: dict[tuple, FitRecord] = {}
     for number, cells in rows[1:]:
         try:
-            record = _parse_row(cells)
+            record = _parse_row(cells, header)
         except ValueError as error:
             raise _not_a_record(path, number, error) from None
-        if record.key not in valid:
-            raise LayerNetError(f"{path}: line {number} records a fit that is not part of this study: {record.key}")
+        if not 0 <= record.fold < settings.folds or record.repeat < 0:
+            raise LayerNetError(
+                f"{path}: line {number} records fold {record.fold} of repeat {record.repeat}, "
+                f"which is not part of this {settings.folds}-fold study"
+            )
         records.setdefault(record.key, record)
-    return records
+    return records, header == RECORD_COLUMNS
+
+
+def _write_sorted(path: Path, records: Iterable[FitRecord]) -> None:
+    """Rewrite ``results.csv`` atomically with ``records`` in (depth, width, lambda, repeat, fold) order."""
+    text = _records_text(sorted(records, key=lambda record: record.key))
+    atomic_write(path, lambda handle: handle.write(text), mode="w")
 
 
 def _not_a_record(path: Path, number: int, error: Exception) -> LayerNetError:
@@ -221,21 +251,26 @@ def _settings_from_stored(stored: dict, path: Path) -> StudySettings:
             tuple(map(float, settings["lambdas"])),
             settings["folds"],
             config,
+            settings.get("repeats", 1),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise LayerNetError(f"{path}: its study settings are malformed ({error})") from None
 
 
-def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | None, force: bool) -> dict:
-    """Make ``directory`` hold this study; return the records already there."""
-    from .. import __version__
+def _identity(settings: dict) -> dict:
+    """What decides each fit: the settings without the grid (a study may grow along the grid)."""
+    return {key: value for key, value in settings.items() if key not in GRID_KEYS}
 
+
+def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | None, force: bool) -> dict:
+    """Make ``directory`` hold this study; return every record already there (the grid's or not)."""
     wanted = json_safe(settings.to_dict())
     results = directory / RESULTS_FILE
     if stored:
-        if stored["settings"] != wanted and not force:
+        if _identity(stored["settings"]) != _identity(wanted) and not force:
+            changes = _differences(_identity(stored["settings"]), _identity(wanted))
             raise LayerNetError(
-                f"{directory} holds a different study ({_differences(stored['settings'], wanted)}); "
+                f"{directory} holds a different study ({changes}); "
                 "use another folder, or start over there with force (--force), which deletes its results"
             )
     elif results.exists() and not force:
@@ -243,30 +278,44 @@ def _prepare_directory(directory: Path, settings: StudySettings, stored: dict | 
             f"{directory} has a {RESULTS_FILE} but no {SETTINGS_FILE}, so its study is unknown; "
             "use another folder, or start over there with force (--force)"
         )
-    if not stored or stored["settings"] != wanted:
+    same_study = bool(stored) and _identity(stored["settings"]) == _identity(wanted)
+    if not same_study:
         # A new study here (or a forced restart): old results must not be resumed.
         directory.mkdir(parents=True, exist_ok=True)
-        for name in (RESULTS_FILE, SUMMARY_FILE):
+        for name in (RESULTS_FILE, SUMMARY_FILE, BEST_FILE):
             (directory / name).unlink(missing_ok=True)
-        document = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "layernet_version": __version__,
-            "settings": wanted,
-            "config": json_safe(settings.config.to_dict()),
-        }
-        text = json.dumps(document, indent=2) + "\n"
-        atomic_write(directory / SETTINGS_FILE, lambda handle: handle.write(text), mode="w")
-        return {}
+    if not same_study or stored["settings"] != wanted or stored.get("format_version") != FORMAT_VERSION:
+        if same_study:
+            # The same study with another grid: its summary and chosen model were the old grid's.
+            for name in (SUMMARY_FILE, BEST_FILE):
+                (directory / name).unlink(missing_ok=True)
+        _write_settings(directory, settings, wanted)
     if not results.exists():
         return {}
     try:
-        return _read_results(results, settings, repair=True)
+        records, current = _read_records(results, settings, repair=True)
     except LayerNetError:
         if not force:
             raise
         results.unlink()  # unreadable records of this very study: force starts it over
         return {}
+    if not current:
+        _write_sorted(results, records.values())  # a format-1 file: rewritten with its repeat column
+    return records
+
+
+def _write_settings(directory: Path, settings: StudySettings, wanted: dict) -> None:
+    from .. import __version__
+
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "layernet_version": __version__,
+        "settings": wanted,
+        "config": json_safe(settings.config.to_dict()),
+    }
+    text = json.dumps(document, indent=2) + "\n"
+    atomic_write(directory / SETTINGS_FILE, lambda handle: handle.write(text), mode="w")
 
 
 def _differences(old: dict, new: dict, prefix: str = "") -> str:

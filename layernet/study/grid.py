@@ -1,9 +1,11 @@
-"""The study's grid: depths, widths, lambdas and folds, their checks, the fold split, the seeds.
+"""The study's grid: depths, widths, lambdas, repeats and folds, their checks, the fold splits, the seeds.
 
 :class:`StudySettings` is what a study is (the grid plus the resolved run configuration); the
 checks here turn :func:`layernet.study.run`'s arguments into it. Every fit's initial weights come
-from a seed sequence keyed by (role, depth, width, lambda, fold) alone (:func:`fit_seed`), so the
-records do not depend on the order the fits run in, nor on where.
+from a seed sequence keyed by (role, depth, width, lambda, fold) alone (:func:`fit_seed`; the
+fold of repeat ``r`` counts as ``r * folds + fold``), so the records do not depend on the order
+the fits run in, nor on where, nor on which other depths, widths, lambdas or repeats the grid
+has: a grid can grow and keep every fit it recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ __all__ = ["StudySettings", "fit_seed"]
 # fits and fits on all the study data never share a stream.
 _ROLE_FOLD = 0
 _ROLE_FULL = 1
+_ROLE_SPLIT = 2  # the shuffling of repeat r >= 1's folds
+
+#: The keys of :meth:`StudySettings.to_dict` that are the grid: a folder's study may grow (or
+#: shrink) along these and keep its records. Every other key decides what each fit is.
+GRID_KEYS = ("depths", "widths", "lambdas", "repeats")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class StudySettings:
     lambdas: tuple[float, ...]
     folds: int
     config: RunConfig
+    repeats: int = 1
 
     @property
     def seed(self) -> int:
@@ -56,15 +64,25 @@ class StudySettings:
 
     @property
     def n_fits(self) -> int:
-        return len(self.depths) * len(self.widths) * len(self.lambdas) * self.folds
+        return len(self.depths) * len(self.widths) * len(self.lambdas) * self.n_scores
 
-    def fit_keys(self) -> list[tuple[int, int, float, int]]:
-        """Every ``(depth, width, lambda, fold)`` of the study, in grid order."""
+    @property
+    def n_scores(self) -> int:
+        """Validation scores per configuration: folds times repeats."""
+        return self.folds * self.repeats
+
+    @property
+    def n_configurations(self) -> int:
+        return len(self.depths) * len(self.widths) * len(self.lambdas)
+
+    def fit_keys(self) -> list[tuple[int, int, float, int, int]]:
+        """Every ``(depth, width, lambda, repeat, fold)`` of the study, in grid order."""
         return [
-            (depth, width, lambda_, fold)
+            (depth, width, lambda_, repeat, fold)
             for depth in self.depths
             for width in self.widths
             for lambda_ in self.lambdas
+            for repeat in range(self.repeats)
             for fold in range(self.folds)
         ]
 
@@ -81,6 +99,7 @@ class StudySettings:
             "depths": list(self.depths),
             "widths": list(self.widths),
             "lambdas": list(self.lambdas),
+            "repeats": self.repeats,
             "folds": self.folds,
             "seed": self.seed,
             "data": config["data"],
@@ -94,14 +113,17 @@ class StudySettings:
         }
 
 
-def fit_seed(seed: int, depth: int, width: int, lambda_: float, fold: int | None = None) -> np.random.SeedSequence:
+def fit_seed(
+    seed: int, depth: int, width: int, lambda_: float, fold: int | None = None, *, repeat: int = 0, folds: int = 0
+) -> np.random.SeedSequence:
     """The seed sequence a study fit draws its initial weights from.
 
     It depends on the study's seed and the fit's (depth, width, lambda, fold) only -- not on
     the order fits run in, nor on where -- so every backend gives the same records. ``fold=None``
-    is the fit on all study data (the refit, and the decision-boundary networks).
+    is the fit on all study data (the refit, and the decision-boundary networks). A fold of
+    repeat ``r >= 1`` (of a study with ``folds`` folds) is seeded as fold ``r * folds + fold``.
     """
-    role, fold = (_ROLE_FULL, 0) if fold is None else (_ROLE_FOLD, fold)
+    role, fold = (_ROLE_FULL, 0) if fold is None else (_ROLE_FOLD, repeat * folds + fold)
     return np.random.SeedSequence(seed, spawn_key=_spawn_key(role, depth, width, lambda_, fold))
 
 
@@ -145,6 +167,10 @@ def _folds(folds) -> int:
     return check_int(folds, "folds", low=2)
 
 
+def _repeats(repeats) -> int:
+    return check_int(repeats, "repeats", low=1)
+
+
 def _n_jobs(n_jobs) -> int:
     n_jobs = check_int(n_jobs, "n_jobs", none=True)
     if n_jobs == 0:
@@ -173,7 +199,15 @@ def _hidden_activation(config: RunConfig) -> str:
 # -- the folds ------------------------------------------------------------------------------------
 
 
-def _fold_indices(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _fold_indices(y: np.ndarray, folds: int, seed: int, repeat: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(train, validation)`` indices of each fold of repeat ``repeat``.
+
+    Repeat 0 is ``StratifiedKFold(shuffle=True, random_state=seed)``, the split of a study
+    without repeats; repeat ``r`` shuffles with a seed drawn from ``SeedSequence(seed)`` keyed by
+    ``r`` alone, so adding repeats never changes the folds of those already recorded.
+    """
+    if repeat:
+        seed = int(np.random.SeedSequence(seed, spawn_key=(_ROLE_SPLIT, int(repeat))).generate_state(1)[0])
     classes, counts = np.unique(y, return_counts=True)
     if counts.min() < folds:
         rare = classes[np.argmin(counts)]

@@ -1,17 +1,19 @@
 """What a study records: one :class:`FitRecord` per fit, their :class:`Aggregate` over folds, the refit.
 
-Also the rule that picks the best configuration (:func:`select_best`) and the columns of
+Also the rules that pick a configuration -- the highest mean (:func:`select_best`) and the
+one-standard-error rule (:func:`select_one_se`, the default choice) -- and the columns of
 ``results.csv`` (:data:`RECORD_COLUMNS`). Plain frozen dataclasses, no I/O.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..errors import LayerNetError
 from ..network import Network
 
 __all__ = [
@@ -21,15 +23,28 @@ __all__ = [
     "Refit",
     "StudyProgress",
     "ArchitectureFit",
+    "RULES",
     "aggregate",
     "select_best",
+    "select_one_se",
+    "select",
+    "one_se_index",
 ]
+
+#: The rules a study can choose its configuration by: the one-standard-error rule (the
+#: default) and the highest mean validation accuracy.
+RULES = ("one-se", "best-mean")
+
+# Means and standard errors are compared rounded to this many decimals: accuracies are k / n
+# fractions, so two means that differ only by the order of a sum are the same number.
+_DECIMALS = 12
 
 #: The columns of ``results.csv``, one row per fit; ``lambda`` is the record's ``lambda_``.
 RECORD_COLUMNS = (
     "depth",
     "width",
     "lambda",
+    "repeat",
     "fold",
     "n_parameters",
     "train_accuracy",
@@ -52,6 +67,9 @@ class FitRecord:
         Hidden layers, and units in each.
     lambda_ : float
         The regularization strength (``lambda`` in files).
+    repeat : int
+        Which repetition of the cross-validation, ``0 .. repeats - 1``: each repeat splits the
+        study data into folds afresh (repeat 0 is the split of a study without repeats).
     fold : int
         The fold held out for validation, ``0 .. folds - 1``.
     n_parameters : int
@@ -72,6 +90,7 @@ class FitRecord:
     depth: int
     width: int
     lambda_: float
+    repeat: int
     fold: int
     n_parameters: int
     train_accuracy: float
@@ -83,9 +102,9 @@ class FitRecord:
     seconds: float
 
     @property
-    def key(self) -> tuple[int, int, float, int]:
-        """``(depth, width, lambda_, fold)``: what identifies a fit within a study."""
-        return (self.depth, self.width, self.lambda_, self.fold)
+    def key(self) -> tuple[int, int, float, int, int]:
+        """``(depth, width, lambda_, repeat, fold)``: what identifies a fit within a study."""
+        return (self.depth, self.width, self.lambda_, self.repeat, self.fold)
 
     def to_dict(self) -> dict:
         """The record as plain values, keyed by :data:`RECORD_COLUMNS`."""
@@ -96,10 +115,14 @@ class FitRecord:
 
 @dataclass(frozen=True)
 class Aggregate:
-    """One (depth, width, lambda) summarized over its folds.
+    """One (depth, width, lambda) summarized over its folds (of every repeat).
 
-    Means are over the folds recorded; standard deviations are the sample standard deviation
-    (``ddof=1``), NaN with fewer than two folds.
+    ``n_folds`` counts the validation scores recorded: folds times repeats for a complete
+    configuration. Means are over them; standard deviations are the sample standard deviation
+    (``ddof=1``), NaN with fewer than two scores. ``validation_accuracy_se`` is the standard
+    error of the mean validation accuracy, ``std / sqrt(n_folds)`` -- the convention of caret's
+    ``oneSE`` and of Hastie, Tibshirani and Friedman's one-standard-error rule (folds of one
+    cross-validation are not independent, so it is a yardstick rather than an exact error).
     """
 
     depth: int
@@ -111,6 +134,7 @@ class Aggregate:
     train_accuracy_std: float
     validation_accuracy_mean: float
     validation_accuracy_std: float
+    validation_accuracy_se: float
     train_cost_mean: float
     iterations_mean: float
     n_converged: int
@@ -210,6 +234,7 @@ def aggregate(records: Iterable[FitRecord]) -> list[Aggregate]:
     groups: dict[tuple, list[FitRecord]] = {}
     for record in records:
         groups.setdefault((record.depth, record.width, record.lambda_), []).append(record)
+    nan = math.nan
     result = []
     for (depth, width, lambda_), group in sorted(groups.items()):
         train_acc = np.array([r.train_accuracy for r in group])
@@ -225,6 +250,7 @@ def aggregate(records: Iterable[FitRecord]) -> list[Aggregate]:
                 train_accuracy_std=_std(train_acc),
                 validation_accuracy_mean=float(val_acc.mean()),
                 validation_accuracy_std=_std(val_acc),
+                validation_accuracy_se=_std(val_acc) / math.sqrt(len(val_acc)) if len(val_acc) > 1 else nan,
                 train_cost_mean=float(np.mean([r.train_cost for r in group])),
                 iterations_mean=float(np.mean([r.iterations for r in group])),
                 n_converged=sum(r.status == "converged" for r in group),
@@ -244,19 +270,111 @@ def select_best(aggregates: Iterable[Aggregate], folds: int | None = None) -> Ag
     ----------
     aggregates : iterable of Aggregate
     folds : int, optional
-        Consider only configurations with this many folds recorded (complete ones).
+        Consider only configurations with this many validation scores recorded (complete ones:
+        folds times repeats).
 
     Returns
     -------
     Aggregate or None
         None when no configuration qualifies.
     """
-    candidates = [item for item in aggregates if folds is None or item.n_folds == folds]
+    candidates = _complete(aggregates, folds)
     return min(candidates, key=_rank_key) if candidates else None
 
 
+def select_one_se(aggregates: Iterable[Aggregate], folds: int | None = None) -> Aggregate | None:
+    """The one-standard-error choice: the simplest configuration within one SE of the best mean.
+
+    The best mean validation accuracy ``m`` (:func:`select_best`'s choice) comes with its
+    standard error ``se``; every configuration whose mean is at least ``m - se`` is as good as
+    the data can tell, and among those the simplest wins: the fewest parameters, then the
+    largest lambda, then fewer hidden layers, then the higher mean. With fewer than two scores
+    per configuration there is no standard error and this is :func:`select_best`.
+
+    Parameters
+    ----------
+    aggregates : iterable of Aggregate
+    folds : int, optional
+        Consider only configurations with this many validation scores recorded.
+
+    Returns
+    -------
+    Aggregate or None
+
+    Examples
+    --------
+    >>> from layernet.study import Aggregate, select_best, select_one_se
+    >>> def candidate(width, lambda_, mean, se):
+    ...     return Aggregate(1, width, lambda_, 4 * width + 2, 5, 1.0, 0.0, mean, 0.0, se, 0.1, 9.0, 5, 1.0)
+    >>> found = [candidate(10, 0.0, 0.96, 0.02), candidate(3, 0.1, 0.95, 0.01), candidate(1, 1.0, 0.85, 0.01)]
+    >>> select_best(found).width, select_one_se(found).width
+    (10, 3)
+    """
+    candidates = _complete(aggregates, folds)
+    if not candidates:
+        return None
+    index = one_se_index(
+        [item.validation_accuracy_mean for item in candidates],
+        [item.validation_accuracy_se for item in candidates],
+        [_simplicity_key(item) for item in candidates],
+    )
+    return candidates[index]
+
+
+def select(aggregates: Iterable[Aggregate], folds: int | None = None, rule: str = "one-se") -> Aggregate | None:
+    """The configuration ``rule`` chooses: ``"one-se"`` (:func:`select_one_se`) or ``"best-mean"``."""
+    if rule not in RULES:
+        raise LayerNetError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
+    return (select_one_se if rule == "one-se" else select_best)(aggregates, folds)
+
+
+def one_se_index(means: Sequence[float], errors: Sequence[float], simplicity: Sequence) -> int:
+    """Which candidate the one-standard-error rule picks, given means, standard errors and simplicity.
+
+    The rule for any search, not only a study's (``examples/digits.py`` applies it to a
+    ``GridSearchCV``): the best mean ``m`` (ties: the simplest) and its standard error ``se``
+    set the bar ``m - se``; of the candidates that reach it, the one with the smallest
+    ``simplicity`` key wins, and of equally simple ones the higher mean, then the first. Means
+    and errors are compared rounded to 12 decimals, so rounding noise never decides. A NaN
+    standard error (a single score) counts as zero.
+
+    Parameters
+    ----------
+    means, errors : sequences of float, one per candidate
+    simplicity : sequence of sortable keys, one per candidate
+        Smaller is simpler, e.g. ``(n_parameters, -lambda_)``.
+
+    Returns
+    -------
+    int
+        The index of the chosen candidate.
+
+    Examples
+    --------
+    >>> one_se_index([0.95, 0.96, 0.90], [0.01, 0.02, 0.01], [(-0.1,), (-0.01,), (-1.0,)])
+    0
+    """
+    means = [round(float(value), _DECIMALS) for value in means]
+    if not means or len(errors) != len(means) or len(simplicity) != len(means):
+        raise LayerNetError("one_se_index needs one mean, one standard error and one simplicity key per candidate")
+    order = sorted(range(len(means)), key=lambda i: (-means[i], simplicity[i], i))
+    best = order[0]
+    error = float(errors[best])
+    bar = round(means[best] - (error if math.isfinite(error) else 0.0), _DECIMALS)
+    within = [i for i in range(len(means)) if means[i] >= bar]
+    return min(within, key=lambda i: (simplicity[i], -means[i], i))
+
+
+def _complete(aggregates: Iterable[Aggregate], folds: int | None) -> list[Aggregate]:
+    return [item for item in aggregates if folds is None or item.n_folds == folds]
+
+
+def _simplicity_key(item: Aggregate):
+    return (item.n_parameters, -item.lambda_, item.depth, item.width)
+
+
 def _rank_key(item: Aggregate):
-    return (-round(item.validation_accuracy_mean, 12), item.n_parameters, -item.lambda_, item.depth, item.width)
+    return (-round(item.validation_accuracy_mean, _DECIMALS), *_simplicity_key(item))
 
 
 def _std(values: np.ndarray) -> float:

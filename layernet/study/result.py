@@ -35,15 +35,22 @@ class StudyResult:
     aggregates : list of Aggregate
         One per (depth, width, lambda) with at least one record, in grid order.
     best : Aggregate or None
-        The complete configuration (all folds recorded) with the highest mean validation
-        accuracy; ties go to fewer parameters, then the larger lambda (see
-        :func:`~layernet.study.select_best`).
+        The study's choice among the complete configurations (all folds of all repeats
+        recorded), by ``rule``: ``one_se`` or ``best_mean``.
     refit : Refit or None
         ``best`` trained on all study data and scored on the test set.
     network : Network or None
         The refit network (None for a result read back with :func:`~layernet.study.load`).
     directory : Path or None
         Where the study's files are, if anywhere.
+    best_mean : Aggregate or None
+        The highest mean validation accuracy; ties go to fewer parameters, then the larger
+        lambda (:func:`~layernet.study.select_best`).
+    one_se : Aggregate or None
+        The simplest configuration within one standard error of ``best_mean``
+        (:func:`~layernet.study.select_one_se`).
+    rule : str
+        ``"one-se"`` or ``"best-mean"``: which of the two is ``best``.
     """
 
     settings: StudySettings
@@ -53,6 +60,9 @@ class StudyResult:
     refit: Refit | None = None
     network: Network | None = field(default=None, repr=False)
     directory: Path | None = None
+    best_mean: Aggregate | None = None
+    one_se: Aggregate | None = None
+    rule: str = "one-se"
     _data: RunData | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -76,7 +86,7 @@ class StudyResult:
 
     def ranked(self) -> list[Aggregate]:
         """Complete aggregates, best first (the order :func:`~layernet.study.select_best` uses)."""
-        complete = [item for item in self.aggregates if item.n_folds == self.settings.folds]
+        complete = [item for item in self.aggregates if item.n_folds == self.settings.n_scores]
         return sorted(complete, key=_rank_key)
 
     def to_dict(self, include_records: bool = False) -> dict:
@@ -91,7 +101,10 @@ class StudyResult:
             "n_fits": self.settings.n_fits,
             "n_recorded": len(self.records),
             "complete": self.complete,
+            "rule": self.rule,
             "best": None if self.best is None else self.best.to_dict(),
+            "best_mean": None if self.best_mean is None else self.best_mean.to_dict(),
+            "one_se": None if self.one_se is None else self.one_se.to_dict(),
             "refit": None if self.refit is None else self.refit.to_dict(),
             "aggregates": [item.to_dict() for item in self.aggregates],
         }
