@@ -151,7 +151,13 @@ def test_the_study_boundaries_title_fits(moons):
     X, y = moons
     fits = [
         SimpleNamespace(
-            depth=depth, width=width, lambda_=1e-3, n_folds=5, train_accuracy=0.9, validation_accuracy=0.8,
+            depth=depth,
+            width=width,
+            lambda_=1e-3,
+            n_folds=5,
+            train_accuracy=0.9,
+            validation_accuracy=0.8,
+            validation_accuracy_std=0.02,
             network=ln.Network([2, *[width] * depth, 2]).init(seed=0),  # drawn untrained: only titles matter
         )
         for depth in (1, 2, 3)
