@@ -234,7 +234,7 @@ def test_pipeline_with_standard_scaler():
 
 def test_grid_search_over_alpha_and_hidden_layer_sizes_in_two_processes(moons):
     X, y = moons
-    model = make_pipeline(StandardScaler(), LayerNetClassifier(random_state=0))
+    model = make_pipeline(StandardScaler(), LayerNetClassifier(solver="lbfgs", random_state=0))
     grid = {"layernetclassifier__alpha": [1e-3, 1.0], "layernetclassifier__hidden_layer_sizes": [(2,), (5,)]}
     search = GridSearchCV(model, grid, cv=3, n_jobs=2, error_score="raise").fit(X, y)
     assert len(search.cv_results_["params"]) == 4

@@ -42,7 +42,7 @@ def test_depth_study_fast_holds_out_a_test_set_and_draws_three_figures(tmp_path)
     )
     assert result.returncode == 0, result.stderr
     output = result.stdout
-    assert "54 fits: 3-fold cross-validation on 140 samples, 60 held out for the test" in output
+    assert "24 fits: 3-fold cross-validation on 140 samples, 60 held out for the test" in output
     summary = json.loads((tmp_path / "summary.json").read_text())
     best, refit = summary["best"], summary["refit"]
     assert f"best: depth {best['depth']}, width {best['width']}, lambda {best['lambda']:g}" in output
