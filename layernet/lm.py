@@ -206,10 +206,11 @@ def levenberg_marquardt(objective, recorder, x0: np.ndarray, max_iter: int, gtol
                     break
             mu *= MU_UP
             if mu > MU_MAX:
-                return x, cost, "precision_loss", (
+                message = (
                     f"mu passed {MU_MAX:g} (trainlm's mu_max): no step along the damped Gauss-Newton direction "
                     "lowers the cost any more; usually the optimum is reached as closely as float64 resolves it"
                 )
+                return x, cost, "precision_loss", message
         mu = max(mu * MU_DOWN, MU_MIN)
         x, cost, grad = trial, trial_cost, trial_grad
         try:

@@ -57,7 +57,8 @@ def test_the_jacobian_is_the_difference_jacobian_of_the_plain_residuals(rng, siz
     np.testing.assert_allclose(r, plain_residuals(sizes, names, net.theta, X, Y, lambda_), rtol=1e-12, atol=1e-14)
     J = residual_jacobian(net, None, X, Y, lambda_)
     expected = difference_jacobian(lambda t: plain_residuals(sizes, names, t, X, Y, lambda_), net.theta.copy())
-    assert J.shape == (6 * sizes[-1] + (sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) if lambda_ else 0), net.n_params)
+    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) if lambda_ else 0
+    assert J.shape == (6 * sizes[-1] + n_weights, net.n_params)
     assert np.linalg.norm(J - expected) <= 1e-7 * np.linalg.norm(expected)
 
 
@@ -114,6 +115,10 @@ def test_without_hidden_layers_lm_reaches_the_ridge_solution(rng):
     net = ln.Network([3, 1], output="identity").init(seed=0)
     result = ln.train(net, X, y, method="lm", lambda_=lambda_, tol=1e-10)
     assert result.status == "converged" and result.iterations <= 5  # a linear model: Gauss-Newton is exact
+    np.testing.assert_allclose(net.theta, ridge, rtol=1e-8, atol=1e-10)
+    # Asked for more than float64 resolves, every step fails until mu passes trainlm's mu_max.
+    again = ln.train(net, X, y, method="lm", lambda_=lambda_, tol=1e-300)
+    assert again.status == "precision_loss" and "mu_max" in again.message
     np.testing.assert_allclose(net.theta, ridge, rtol=1e-8, atol=1e-10)
 
 
