@@ -21,7 +21,10 @@ import time
 
 import numpy as np
 
-METHODS = ("lm", "lbfgs", "cg")
+METHODS = ("lm", "lbfgs", "cg", "minpack")
+#: scipy's least_squares(method="lm") on layernet's residuals and Jacobian, as a cross-check of the
+#: algorithm (not of layernet's loop): evaluations capped near lm's 1000 iterations.
+MINPACK_MAX_NFEV = 2000
 
 
 def problems():
@@ -56,6 +59,9 @@ def run(seeds: int):
             for seed in range(seeds):
                 net = network(seed)
                 began = time.perf_counter()
+                if method == "minpack":
+                    runs.append(minpack(net, X, y, lambda_, began))
+                    continue
                 result = ln.train(net, X, y, lambda_=lambda_, method=method, threads=1)
                 runs.append((result.iterations, result.evaluations, time.perf_counter() - began, result.cost,
                              result.status))  # fmt: skip
@@ -69,6 +75,27 @@ def run(seeds: int):
             rows.append({"method": method, "runs": runs})
         report[name] = rows
     return report
+
+
+def minpack(net, X, y, lambda_, began):
+    """scipy's MINPACK Levenberg-Marquardt from ``net``'s weights.
+
+    Returns (Jacobians, residual evaluations, seconds, cost, status), like a row of the others.
+    """
+    from scipy.optimize import least_squares
+
+    from layernet.lm import residual_jacobian, residuals
+
+    Y = y.reshape(-1, 1)
+    out = least_squares(
+        lambda theta: residuals(net, theta, X, Y, lambda_),
+        net.theta.copy(),
+        jac=lambda theta: residual_jacobian(net, theta, X, Y, lambda_),
+        method="lm",
+        max_nfev=MINPACK_MAX_NFEV,
+    )
+    status = "converged" if out.status > 0 else "max_evals"
+    return out.njev, out.nfev, time.perf_counter() - began, float(out.cost), status
 
 
 def main(argv=None):
