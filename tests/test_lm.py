@@ -8,6 +8,8 @@ hidden layers (a convex least-squares problem).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from reference import forward_pass, reference_cost_and_grad, roll
@@ -154,8 +156,9 @@ def test_validating_never_changes_lms_path_and_early_stopping_works():
     assert c.validation_cost == min(c.history["validation_cost"])  # restored to the best iteration
 
 
-def test_lm_is_refused_for_cross_entropy_outputs_and_too_large_jacobians(moons):
-    X, y = moons
+def test_lm_is_refused_for_cross_entropy_outputs_and_too_large_jacobians(rng):
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(int)
     net = ln.Network([2, 3, 2]).init(seed=0)
     before = net.theta.copy()
     with pytest.raises(ln.LayerNetError, match="method 'lm'.*squared-error output.*cross-entropy"):
@@ -170,3 +173,27 @@ def test_a_bad_theta_for_the_residuals_is_named():
     net = ln.Network([1, 2, 1], output="identity")
     with pytest.raises(ln.LayerNetError, match=r"theta must have shape \(7,\)"):
         residuals(net, np.zeros(3), np.zeros((2, 1)), np.zeros(2))
+
+
+def test_the_regressor_and_the_command_line_take_lm(tmp_path):
+    from typer.testing import CliRunner
+
+    from layernet_cli.app import app
+
+    X, y = sine(30)
+    reg = ln.LayerNetRegressor(hidden_layer_sizes=(5,), alpha=0.0, solver="lm", random_state=0).fit(X, y)
+    assert reg.network_.training_summary["method"] == "lm"
+    assert reg.network_.training_summary["status"] == "converged"
+    config = tmp_path / "fit.toml"
+    config.write_text(
+        '[data]\nsource = "friedman1"\nn_samples = 60\n\n[network]\nlayers = [10, 3, 1]\nhidden = "tanh"\n'
+        'output = "identity"\n\n[training]\nmethod = "lm"\nmax_iter = 5\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["train", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["method"] == "lm" and summary["iterations"] == 5 and summary["status"] == "max_iter"
+    refused = CliRunner().invoke(app, ["train", "--method", "lm", "--quiet"])
+    assert refused.exit_code == 1 and "squared-error output" in refused.output
+    assert "Traceback" not in refused.output
