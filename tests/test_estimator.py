@@ -328,7 +328,7 @@ def test_ctrl_c_during_fit_propagates_and_leaves_the_estimator_unfitted(moons, m
         ({"alpha": -1.0}, "alpha must be a finite number >= 0, got -1.0"),
         ({"alpha": "strong"}, "alpha must be a finite number"),
         ({"alpha": float("nan")}, "alpha must be a finite number"),
-        ({"solver": "newton"}, "solver must be one of 'cg', 'lbfgs', 'bfgs', 'gd', .*'newton-cg', got 'newton'"),
+        ({"solver": "newton"}, "solver must be one of 'cg', 'lbfgs', 'bfgs', 'gd', .*'newton-cg', 'lm', got 'newton'"),
         ({"output": "identity"}, "output must be one of sigmoid, softmax"),
         ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes must be a positive int"),
         ({"hidden_layer_sizes": "3"}, "hidden_layer_sizes must be a positive int"),
