@@ -142,7 +142,8 @@ def residuals(net, theta, X, Y, lambda_: float = 0.0) -> np.ndarray:
     >>> bool(np.isclose(r @ r / 2, net.cost(None, X, Y, 0.1)))
     True
     """
-    return _checked(net, X, Y, lambda_).at(_point(net, theta), jacobian=False)[0]
+    with np.errstate(all="ignore"):  # overflow shows as inf, as in Network.cost_and_grad
+        return _checked(net, X, Y, lambda_).at(_point(net, theta), jacobian=False)[0]
 
 
 def residual_jacobian(net, theta, X, Y, lambda_: float = 0.0) -> np.ndarray:
@@ -156,7 +157,8 @@ def residual_jacobian(net, theta, X, Y, lambda_: float = 0.0) -> np.ndarray:
     LayerNetError
         The network's cost is a cross-entropy, or the matrix would exceed 512 MiB.
     """
-    return _checked(net, X, Y, lambda_).at(_point(net, theta))[1]
+    with np.errstate(all="ignore"):  # overflow shows as inf or NaN, as in Network.cost_and_grad
+        return _checked(net, X, Y, lambda_).at(_point(net, theta))[1]
 
 
 def jacobian_evaluator(net, X, Y, lambda_: float = 0.0, *, max_memory=None):
