@@ -98,7 +98,10 @@ def train(
     ] = None,
     lambda_: Annotated[Optional[float], typer.Option("--lambda", help="Regularization strength.")] = None,
     method: Annotated[
-        Optional[str], typer.Option("--method", help="cg, lbfgs, bfgs, gd, trust-krylov, trust-ncg or newton-cg.")
+        Optional[str],
+        typer.Option(
+            "--method", help="cg, lbfgs, bfgs, gd, trust-krylov, trust-ncg, newton-cg or lm (squared error only)."
+        ),
     ] = None,
     max_iter: Annotated[Optional[int], typer.Option("--max-iter", help="Iteration limit.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="The run's seed.")] = None,

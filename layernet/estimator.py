@@ -521,7 +521,9 @@ class LayerNetRegressor(RegressorMixin, _LayerNetEstimator):
         The hidden layers' activation, a registered name.
     alpha : float, default 1e-3
         The course's lambda (see the cost above).
-    solver : {"cg", "lbfgs", "bfgs", "gd"}, default "lbfgs"
+    solver : {"cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg", "lm"}, default "lbfgs"
+        As for :class:`LayerNetClassifier`, and ``"lm"``: Levenberg-Marquardt with MATLAB
+        trainlm's damping schedule (:mod:`layernet.lm`), for squared-error outputs only.
     max_iter, tol, learning_rate, momentum, random_state, options
         As for :class:`LayerNetClassifier`.
     early_stopping, validation_fraction, n_iter_no_change, warm_start

@@ -198,6 +198,7 @@ def minimize(
     resolution: float = float(np.finfo(np.float64).eps),
     monitor: Callable[[np.ndarray, int], tuple[dict, str | None]] | None = None,
     hessp: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    jacobian: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> OptimizeOutcome:
     """Minimize ``fun_and_grad`` from ``x0`` with one of :data:`METHODS`.
 
@@ -207,7 +208,7 @@ def minimize(
         ``f(x) -> (cost, gradient)``, ``x`` and the gradient of shape ``(n,)``.
     x0 : ndarray of shape (n,)
         The starting point; it is not modified.
-    method : {"cg", "lbfgs", "bfgs", "gd"}
+    method : {"cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg", "lm"}
         ``"cg"`` is scipy's nonlinear conjugate gradient, the algorithm of ``fmin_cg`` (the blog's
         optimizer) with its defaults; ``"lbfgs"`` is L-BFGS-B; ``"bfgs"`` is BFGS; ``"gd"`` is batch
         gradient descent, ``v = momentum * v - learning_rate * grad; x += v``.
@@ -226,6 +227,10 @@ def minimize(
         ``hessp(x, v) -> H v``, required by trust-krylov, trust-ncg and newton-cg (scipy's methods
         of those names). For newton-cg, ``tol`` is scipy's ``xtol`` (the relative size of the
         last step), as newton-cg has no gradient tolerance.
+    jacobian : callable, optional
+        ``jacobian(x) -> J``, the Jacobian of residuals ``r`` with ``cost = ||r||^2 / 2`` (up to a
+        constant), required by lm: Levenberg-Marquardt with trainlm's damping schedule
+        (:mod:`layernet.lm`), which steps with ``J^T J`` and the gradient of ``fun_and_grad``.
     resolution : float, default float64's machine epsilon
         The relative precision of the cost (``numpy.finfo(dtype).eps`` of the network). When
         L-BFGS stops because the cost no longer decreases while the gradient is still above
@@ -249,6 +254,8 @@ def minimize(
     x0 = np.array(x0, dtype=float, copy=True)
     if method in SECOND_ORDER and hessp is None:
         raise LayerNetError(f"method {method!r} needs Hessian-vector products: pass hessp")
+    if method == "lm" and jacobian is None:
+        raise LayerNetError("method 'lm' needs the residuals' Jacobian: pass jacobian")
     counted = None if hessp is None else _CountedProducts(hessp)
     if max_iter is None:
         max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000, "newton-cg": 200 * x0.size}.get(
@@ -271,6 +278,12 @@ def minimize(
             x, cost, status, message = _gradient_descent(
                 objective, recorder, x0, max_iter, tol, learning_rate, momentum
             )
+        elif method == "lm":
+            from .lm import levenberg_marquardt
+
+            # Its own loop, as gd: scipy's least_squares(method="lm") takes no callback.
+            gtol = DEFAULT_TOL if tol is None else float(tol)
+            x, cost, status, message = levenberg_marquardt(objective, recorder, x0, max_iter, gtol, jacobian)
         else:
             # Far trial points can overflow inside scipy's own arithmetic (norms of huge gradients);
             # the outcome is judged below, so numpy's warnings there are noise.
@@ -283,7 +296,8 @@ def minimize(
             x, cost = x0, math.nan
     ended_finite = math.isfinite(cost) and np.isfinite(x).all()
     if (
-        status in ("precision_loss", "failed", "max_iter", "max_evals")
+        method != "lm"  # lm rejects a non-finite trial point as a failed step, and says why it stopped
+        and status in ("precision_loss", "failed", "max_iter", "max_evals")
         and objective.nonfinite
         and (status in ("precision_loss", "failed") or not objective.last_finite)
     ):

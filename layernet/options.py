@@ -44,13 +44,17 @@ __all__ = [
     "byte_size",
     "seed_check",
     "METHODS",
+    "SECOND_ORDER",
+    "LEAST_SQUARES",
     "DEFAULT_MAX_MEMORY",
 ]
 
 #: Method names accepted by :func:`layernet.train` (kept here, numpy-free, for the CLI's help).
-METHODS = ("cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg")
+METHODS = ("cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg", "lm")
 #: The methods that use Hessian-vector products (``curvature``).
 SECOND_ORDER = ("trust-krylov", "trust-ncg", "newton-cg")
+#: The methods for squared-error costs only, which need the residuals' Jacobian (:mod:`layernet.lm`).
+LEAST_SQUARES = ("lm",)
 
 Check = Callable[..., object]
 
@@ -197,7 +201,8 @@ class TrainOptions(Declared):
         choice(METHODS),
         "the optimizer: cg (scipy's nonlinear conjugate gradient, fmin_cg's algorithm), lbfgs (L-BFGS-B), "
         "bfgs, gd (batch gradient descent with learning_rate and momentum), or trust-krylov, trust-ncg, newton-cg "
-        "(scipy's, with exact Hessian-vector products: see curvature)",
+        "(scipy's, with exact Hessian-vector products: see curvature), or lm (Levenberg-Marquardt as MATLAB's trainlm, "
+        "squared-error outputs only)",
     )
     lambda_: float = option(
         0.0,
@@ -209,7 +214,7 @@ class TrainOptions(Declared):
         None,
         integer(1, none=True),
         "iteration limit; unset: the optimizer's own (200 * parameters for cg, bfgs and newton-cg, 15000 for "
-        "lbfgs, 1000 for gd, trust-krylov and trust-ncg)",
+        "lbfgs, 1000 for gd, trust-krylov, trust-ncg and lm)",
     )
     tol: float | None = option(
         None,

@@ -14,7 +14,7 @@ from .features import label_of, names_of
 from .labels import check_labels, encode_labels
 from .network import Network
 from .optimize import IterationInfo, OptimizeOutcome, minimize
-from .options import SECOND_ORDER, TrainOptions
+from .options import LEAST_SQUARES, SECOND_ORDER, TrainOptions
 from .threads import blas_threads, choose_threads
 from .validation import check_features
 
@@ -192,7 +192,7 @@ def train(
         refused = None
         if net.is_regressor:
             refused = "a regression network"
-        elif options.method in SECOND_ORDER:
+        elif options.method in SECOND_ORDER + LEAST_SQUARES:
             refused = f"method {options.method!r}"
         elif options.validation_fraction is not None:
             refused = "validation_fraction (pass validation=(X_val, y_val) in memory)"
@@ -239,6 +239,12 @@ def train(
     if method in SECOND_ORDER:
         # Checked here, before training: an activation without a second derivative is refused by name.
         hessp = net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
+    jacobian = None
+    if method in LEAST_SQUARES:
+        from .lm import jacobian_evaluator
+
+        # Checked here, before training: a cross-entropy output, or a Jacobian beyond max_memory.
+        jacobian = jacobian_evaluator(net, X, Y, lambda_, max_memory=options.max_memory)
     try:
         if on_dask:
             objective = dask.evaluator(lambda_)
@@ -261,6 +267,7 @@ def train(
                 resolution=float(np.finfo(net.dtype).eps),
                 monitor=monitor if monitor.active else None,
                 hessp=hessp,
+                jacobian=jacobian,
             )
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was

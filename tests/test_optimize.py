@@ -29,11 +29,24 @@ def rosenbrock(x):
     return rosen(x), rosen_der(x)
 
 
+def rosen_residual_jacobian(x):
+    """The Jacobian of Rosenbrock's residuals r, rosen(x) = ||r||^2 / 2: sqrt(2) (10 (x_{i+1} - x_i^2), 1 - x_i)."""
+    n = x.size
+    J = np.zeros((2 * (n - 1), n))
+    for i in range(n - 1):
+        J[2 * i, i], J[2 * i, i + 1] = -20.0 * x[i], 10.0
+        J[2 * i + 1, i] = -1.0
+    return np.sqrt(2.0) * J
+
+
 def minimize(fun, x0, method="cg", **options):
     """layernet's minimize, given the problem's exact Hessian products for the second-order methods
-    (every problem here is the quadratic or Rosenbrock's, possibly wrapped)."""
+    and its residuals' Jacobian for lm (every problem here is the quadratic or Rosenbrock's,
+    possibly wrapped; the quadratic is ||L^T x - L^-1 b||^2 / 2 up to a constant, A = L L^T)."""
     if method in SECOND_ORDER and "hessp" not in options:
         options["hessp"] = (lambda x, v: A @ v) if fun is quadratic else scipy.optimize.rosen_hess_prod
+    if method == "lm" and "jacobian" not in options:
+        options["jacobian"] = (lambda x: np.linalg.cholesky(A).T) if fun is quadratic else rosen_residual_jacobian
     return layernet_minimize(fun, x0, method=method, **options)
 
 
