@@ -30,6 +30,7 @@ import numpy as np
 
 from .errors import LayerNetError
 from .losses import SquaredError
+from .optimize import finish, record_step
 
 __all__ = [
     "MU_START",
@@ -215,12 +216,7 @@ def levenberg_marquardt(objective, recorder, x0: np.ndarray, max_iter: int, gtol
                 return x, cost, "precision_loss", message
         mu = max(mu * MU_DOWN, MU_MIN)
         x, cost, grad = trial, trial_cost, trial_grad
-        try:
-            recorder.record(x, cost)
-        except StopIteration:
-            if recorder.early_stop is not None:
-                return x, cost, "early_stopped", recorder.early_stop
-            return x, cost, "stopped", "stopped by the callback"
-    if np.max(np.abs(grad)) <= gtol:
-        return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"
-    return x, cost, "max_iter", f"reached max_iter={max_iter} before the gradient fell to tol ({gtol:g})"
+        stop = record_step(recorder, x, cost)
+        if stop is not None:
+            return stop
+    return finish(x, cost, grad, gtol, max_iter)

@@ -470,12 +470,25 @@ def _gradient_descent(objective: Objective, recorder: _Recorder, x0, max_iter: i
         cost, grad = objective(x)  # overflow from too large a step shows as a non-finite cost
         if not (math.isfinite(cost) and np.isfinite(grad).all()):
             return x, cost, "diverged", f"the cost became non-finite at learning_rate={learning_rate:g}; lower it"
-        try:
-            recorder.record(x, cost)
-        except StopIteration:
-            if recorder.early_stop is not None:
-                return x, cost, "early_stopped", recorder.early_stop
-            return x, cost, "stopped", "stopped by the callback"
+        stop = record_step(recorder, x, cost)
+        if stop is not None:
+            return stop
+    return finish(x, cost, grad, gtol, max_iter)
+
+
+def record_step(recorder: _Recorder, x: np.ndarray, cost: float):
+    """Record one iteration of an own loop (gd, lm); the stop it asks for, ``(x, cost, status, message)``, or None."""
+    try:
+        recorder.record(x, cost)
+    except StopIteration:
+        if recorder.early_stop is not None:
+            return x, cost, "early_stopped", recorder.early_stop
+        return x, cost, "stopped", "stopped by the callback"
+    return None
+
+
+def finish(x: np.ndarray, cost: float, grad: np.ndarray, gtol: float, max_iter: int):
+    """How an own loop ends after its last iteration: converged when the gradient is within ``gtol``."""
     if np.max(np.abs(grad)) <= gtol:
         return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"
     return x, cost, "max_iter", f"reached max_iter={max_iter} before the gradient fell to tol ({gtol:g})"
