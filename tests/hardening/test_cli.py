@@ -379,6 +379,16 @@ def test_a_killed_study_leaves_no_process_holding_its_output(tmp_path):
     finally:
         process.kill()
         process.wait()
-    ready, _, _ = select.select([read_end], [], [], 5.0)
-    assert ready and os.read(read_end, 65536) == b""  # end of file: nobody holds the pipe
+    output, deadline = b"", time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(read_end, 65536) if ready else None
+        if not chunk:
+            break
+        output += chunk
     os.close(read_end)
+    assert chunk == b"", "a process still holds the study's stdout 5 s after the kill"  # end of file
+    # -q prints nothing. The one exception is not layernet's: a loky worker still starting when its
+    # parent is killed finds its start-up pipe closed and prints its own banner (loky's
+    # popen_loky_posix) before exiting -- a race under load, seen once in CI.
+    assert output == b"" or b"failed with traceback" in output, output
