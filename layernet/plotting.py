@@ -490,16 +490,10 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
             f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
-    import textwrap
-
-    width_inches = figure.get_size_inches()[0]
-    # About 15 characters per inch at 8-10 points: wrap the title and the caption to the figure.
-    title = "\n".join(textwrap.wrap(title, max(30, int(width_inches * 13))))
-    figure.suptitle(title, fontsize=10)
-    caption = "\n".join(
-        textwrap.fill(part, max(40, int(width_inches * 16)))
-        for part in _boundaries_caption(fits, best, chosen).split("\n")
-    )
+    # The title and the caption wrapped to the figure's width, as every other title here.
+    width_inches = figure.get_figwidth() - 0.3
+    figure.suptitle(fit_text(title, width_inches, 10), fontsize=10)
+    caption = fit_text(_boundaries_caption(fits, best, chosen), width_inches, 8)
     # A figure-level x label, so tight_layout (here and in save_figure) leaves room for it.
     figure.supxlabel(caption, fontsize=8, x=0.01, ha="left", multialignment="left")
     figure.tight_layout()
