@@ -186,6 +186,8 @@ def train(
     if callback is not None and not callable(callback):
         raise LayerNetError(f"callback must be callable, got {callback!r}")
     names, label_name = names_of(X), label_of(y)  # a DataFrame's columns, a Series' name
+    if classes is None and net.classes_ is not None and not net.is_regressor:
+        classes = net.classes_  # a trained classifier continues with its own classes
     on_dask = options.scheduler is not None or is_dask_collection(X) or is_dask_collection(y)
     if on_dask:
         # The data stay on the Dask workers; they check them there (layernet.distributed).
@@ -200,8 +202,6 @@ def train(
             raise LayerNetError(f"training on Dask data does not support {refused}: it needs the data in memory")
         from .distributed import DaskData
 
-        if classes is None and net.classes_ is not None:
-            classes = net.classes_  # a trained network continues with its own classes
         dask = DaskData(net, X, y, classes, options.scheduler, options.max_memory, options.batch_size)
         classes = dask.classes
     else:
@@ -212,8 +212,6 @@ def train(
             y = net.targets(y, len(X))  # continuous targets, one column per output unit
         else:
             y = check_labels(y, len(X))
-            if classes is None and net.classes_ is not None:
-                classes = net.classes_  # a trained network continues with its own classes
             classes = net._classes_for(y, classes)
         if validation is not None and options.validation_fraction is not None:
             raise LayerNetError("give validation=(X_val, y_val) or the option validation_fraction, not both")
@@ -317,15 +315,12 @@ def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None, *
     from sklearn.model_selection import train_test_split
 
     random_state = 0 if random_state is None else random_state
-    try:
+    for strata in (y, None) if stratify else (None,):
         try:
-            if stratify:
-                return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=y)
-        except ValueError:
-            pass
-        return train_test_split(X, y, test_size=fraction, random_state=random_state)
-    except ValueError as error:
-        raise DataError(f"validation_fraction = {fraction:g} cannot split {len(y)} sample(s): {error}") from None
+            return train_test_split(X, y, test_size=fraction, random_state=random_state, stratify=strata)
+        except ValueError as error:
+            failure = error
+    raise DataError(f"validation_fraction = {fraction:g} cannot split {len(y)} sample(s): {failure}") from None
 
 
 def _held_out_scorer(net: Network, data, name: str, classes):
