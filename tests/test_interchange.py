@@ -323,3 +323,19 @@ def test_only_numeric_variables_of_a_bounded_declared_size_are_read(tmp_path):
     (tmp_path / "huge.mat").write_bytes(header + huge)
     with pytest.raises(ln.ModelFileError, match=r"declares a \(1048576, 1048576\) matrix"):
         ln.from_mat(tmp_path / "huge.mat")
+
+
+def test_hostile_mat_inputs_get_one_model_file_error(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.mat"
+    os.mkfifo(fifo)  # reading would block forever: refused before opening
+    garbage = tmp_path / "garbage.mat"
+    garbage.write_bytes(os.urandom(300))
+    truncated = tmp_path / "truncated.mat"
+    net = ln.Network([2, 3, 2]).init(seed=0)
+    ln.to_mat(net, tmp_path / "whole.mat")
+    truncated.write_bytes((tmp_path / "whole.mat").read_bytes()[:200])
+    for path in (fifo, garbage, truncated, tmp_path / "missing.mat", tmp_path):
+        with pytest.raises(ln.ModelFileError):
+            ln.from_mat(path)
