@@ -132,6 +132,16 @@ def parse_sets(items: list[str] | None) -> list[Override]:
     return overrides
 
 
+def lambda_value(text: str | None):
+    """``--lambda``: a number, or ``auto`` as it is (the training options check both)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
 def aliased(ctx: typer.Context, aliases: dict[str, str]) -> list[Override]:
     """Overrides from the short options in ``aliases`` ({"--lambda": "training.lambda", ...}) that were given."""
     overrides = []

@@ -52,6 +52,19 @@ def percent(value) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
+def _lambda_text(metrics: dict) -> str:
+    """``0.001``, or for an auto run the lambda reached and what the evidence made of the network."""
+    if not metrics.get("lambda_auto"):
+        return f"{metrics['lambda']:g}"
+    evidence = metrics.get("evidence") or {}
+    settled = "settled" if evidence.get("settled") else "not settled"
+    effective = evidence.get("effective_parameters")
+    parts = [f"{evidence.get('cycles', 0)} re-estimation(s), {settled}"]
+    if effective is not None and effective == effective:  # NaN when stopped before the first
+        parts.insert(0, f"{effective:.1f} effective parameters")
+    return f"auto -> {metrics['lambda']:.4g} ({', '.join(parts)})"
+
+
 def summary_table(metrics: dict) -> Table:
     """The run summary: architecture, cost, accuracies, iterations, evaluations, time, status."""
     from rich.table import Table
@@ -64,7 +77,7 @@ def summary_table(metrics: dict) -> Table:
         ("architecture", f"{metrics['architecture']} ({activations})"),
         ("parameters", str(metrics["n_parameters"])),
         ("data", f"{metrics['data']}: {metrics['n_train']} train, {metrics['n_test']} test"),
-        ("method", f"{metrics['method']}, lambda = {metrics['lambda']:g}"),
+        ("method", f"{metrics['method']}, lambda = {_lambda_text(metrics)}"),
         ("cost", _number(metrics["cost"])),
     ]
     if metrics.get("task") == "regression":

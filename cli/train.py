@@ -21,6 +21,7 @@ from .common import (
     aliased,
     import_activations,
     int_list,
+    lambda_value,
     load_run_config,
     names,
     output_path,
@@ -96,7 +97,14 @@ def train(
     output: Annotated[
         Optional[str], typer.Option("--output", help="Output activation: sigmoid, softmax, identity.")
     ] = None,
-    lambda_: Annotated[Optional[float], typer.Option("--lambda", help="Regularization strength.")] = None,
+    lambda_: Annotated[
+        Optional[str],
+        typer.Option(
+            "--lambda",
+            callback=lambda_value,
+            help="Regularization strength, or auto: chosen by the evidence (MacKay, as MATLAB's trainbr).",
+        ),
+    ] = None,
     method: Annotated[
         Optional[str],
         typer.Option(

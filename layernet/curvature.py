@@ -132,6 +132,94 @@ class Curvature:
             out += (self.lambda_ / m) * work.weight_mask * v
         return out
 
+    def gauss_newton_batch(self, theta: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """The Gauss-Newton products with every row of ``V`` (shape ``(b, n)``) at once, as rows.
+
+        The passes of :meth:`product` with ``gauss_newton=True``, each over a leading axis of
+        ``b`` directions.
+        """
+        self._at(theta, need_second=False)
+        work = self.work
+        V = np.asarray(V, dtype=np.float64)
+        b = len(V)
+        blocks = [V[:, start:stop].reshape(b, *t.shape) for t, start, stop in _spans(work.thetas)]
+        Rz = None
+        for index, block in enumerate(blocks):
+            rz = block @ work.inputs[index]  # (b, n_out, m)
+            if index:
+                rz += work.W[index] @ (self._d1[index - 1] * Rz)
+            Rz = rz
+        out = self._gauss_newton_back(Rz, b)
+        if self.lambda_:
+            out += (self.lambda_ / work.n_samples) * work.weight_mask * V
+        return out
+
+    def gauss_newton_matrix(self, theta: np.ndarray, budget: int = 32 * 2**20) -> np.ndarray:
+        """The dense Gauss-Newton matrix ``G`` at ``theta``, ``(n, n)``, a block of columns at a time.
+
+        A column is the product with a unit vector, so its forward R-pass starts at its own layer
+        with one row, ``R a = f'(z) * input`` for the weight's unit and input, and the layers
+        below contribute nothing: a block of columns of one layer costs one batched backward pass
+        and, above its layer, a batched forward one. Each block holds about ``budget`` bytes of
+        per-sample work (at least one column). ``G`` is symmetrized against rounding.
+        """
+        self._at(theta, need_second=False)
+        work, layers = self.work, self.engine.layers
+        m, n, last = work.n_samples, work.theta.size, len(layers) - 1
+        per_column = 8 * 3 * max(1, max(layer.n_out for layer in layers)) * max(1, m)
+        step = int(max(1, budget // per_column))
+        G = np.empty((n, n), dtype=np.float64)
+        for index, (t, offset, _) in enumerate(_spans(work.thetas)):
+            n_out, n_in = t.shape  # n_in counts the bias column
+            inputs = work.inputs[index]
+            for first in range(0, t.size, step):
+                local = np.arange(first, min(t.size, first + step))
+                units, sources = np.divmod(local, n_in)
+                b = local.size
+                # The one non-zero row of R z at this layer: the input the weight multiplies.
+                row = inputs[sources]  # (b, m)
+                if index == last:
+                    Rz = np.zeros((b, n_out, m))
+                    Rz[np.arange(b), units] = row
+                else:
+                    ra = self._d1[index][units] * row  # R a's one non-zero row, (b, m)
+                    W = work.W[index + 1]
+                    Rz = W.T[units][:, :, None] * ra[:, None, :]  # (b, n_next, m): a rank-1 R z
+                    for above in range(index + 2, last + 1):
+                        Rz = work.W[above] @ (self._d1[above - 1] * Rz)
+                G[offset + local] = self._gauss_newton_back(Rz, b)
+        if self.lambda_:
+            G[np.diag_indices(n)] += (self.lambda_ / m) * work.weight_mask
+        G += G.T
+        G *= 0.5
+        return G
+
+    def _gauss_newton_back(self, Rz: np.ndarray, b: int) -> np.ndarray:
+        """From the output's ``R z`` (``(b, n_out, m)``), the Gauss-Newton products without the penalty, ``(b, n)``."""
+        work, layers = self.work, self.engine.layers
+        m, last = work.n_samples, len(layers) - 1
+        a = work.aT[last]
+        if layers[last].activation.name == "softmax":
+            rdelta = a * (Rz - (a * Rz).sum(axis=-2, keepdims=True))
+            if self._weights is not None:
+                rdelta *= self._weights
+        elif self._matched:
+            rdelta = self._d1[last] * Rz  # sigmoid: a (1 - a) Rz; identity: Rz
+        else:
+            rdelta = self._d1[last] * self._d1[last] * Rz
+        rdelta /= m
+        out = np.empty((b, work.theta.size), dtype=np.float64)
+        spans = _spans(work.thetas)
+        for index in range(last, -1, -1):
+            _, start, stop = spans[index]
+            inputs = work.inputs[index]
+            # One matrix product for the whole block: (b * n_out, m) @ (m, n_in + 1).
+            flat = np.ascontiguousarray(rdelta).reshape(-1, m)
+            out[:, start:stop] = (flat @ inputs.T).reshape(b, -1)
+            if index:
+                rdelta = (work.W[index].T @ rdelta) * self._d1[index - 1]
+        return out
+
     # -- the forward quantities at a point ---------------------------------------------------
 
     def _at(self, theta: np.ndarray, need_second: bool) -> None:
@@ -174,6 +262,15 @@ class Curvature:
                 self._back[index] = work.W[index].T @ d
                 d = self._back[index] * self._d1[index - 1]
         self._key = key
+
+
+def _spans(thetas) -> list[tuple[np.ndarray, int, int]]:
+    """``(block, start, stop)`` of every layer's block within the flat vector."""
+    spans, start = [], 0
+    for t in thetas:
+        spans.append((t, start, start + t.size))
+        start += t.size
+    return spans
 
 
 def _blocks(flat: np.ndarray, shapes_from) -> list[np.ndarray]:

@@ -83,6 +83,8 @@ class _LayerNetEstimator(BaseEstimator):
         if hasattr(self, "feature_names_in_"):  # set by validate_data from a DataFrame's columns
             net.feature_names = [str(name) for name in self.feature_names_in_]
         self.network_ = net
+        self.alpha_ = result.lambda_  # with alpha="auto", the one the evidence reached
+        self.evidence_ = result.evidence
         self.n_iter_ = before + result.iterations
         self.loss_ = result.cost
         self.loss_curve_ = (list(self.loss_curve_) if warm else []) + list(result.cost_history)
@@ -192,11 +194,13 @@ class LayerNetClassifier(ClassifierMixin, _LayerNetEstimator):
         The output units and their cost. ``"sigmoid"``: the course's one-vs-all units with the
         cross-entropy summed over units. ``"softmax"``: categorical cross-entropy. See Notes for
         the number of output units.
-    alpha : float, default 1e-3
+    alpha : float or "auto", default 1e-3
         Regularization strength, exactly the course's lambda (``lambda_`` of
         :func:`layernet.train`): the cost gains ``alpha / (2 m) * sum(W ** 2)`` over all weights,
         biases excluded, with ``m`` the number of training samples. 0 is none; the course used
-        1 on its digits. The penalty has the form of ``MLPClassifier``'s ``alpha`` trained on the
+        1 on its digits. ``"auto"`` chooses it by the evidence, without a validation set
+        (MacKay's re-estimation, as MATLAB's trainbr: :mod:`layernet.evidence`); ``alpha_`` is
+        then the one reached. The penalty has the form of ``MLPClassifier``'s ``alpha`` trained on the
         full batch; the data term differs with sigmoid outputs, where the course sums the
         cross-entropy over the output units. The default is the reference network's
         ``Lambda = 0.001``.
@@ -246,6 +250,11 @@ class LayerNetClassifier(ClassifierMixin, _LayerNetEstimator):
         message, evaluations, seconds).
     n_iter_ : int
         Optimizer iterations run.
+    alpha_ : float
+        The lambda trained with: ``alpha``, or with ``alpha="auto"`` the one the evidence reached.
+    evidence_ : layernet.evidence.Evidence or None
+        With ``alpha="auto"``: the effective number of parameters, the lambda of every phase (and
+        the noise precision ``beta`` for a regressor). None otherwise.
     loss_ : float
         The regularized cost at the end of training.
     loss_curve_ : list of float
@@ -519,8 +528,9 @@ class LayerNetRegressor(RegressorMixin, _LayerNetEstimator):
         ``alpha``).
     activation : str or Activation, default "tanh"
         The hidden layers' activation, a registered name.
-    alpha : float, default 1e-3
-        The course's lambda (see the cost above).
+    alpha : float or "auto", default 1e-3
+        The course's lambda (see the cost above); ``"auto"``: chosen by the evidence, with the
+        noise precision (:mod:`layernet.evidence`, as MATLAB's trainbr), ``alpha_`` the one reached.
     solver : {"cg", "lbfgs", "bfgs", "gd", "trust-krylov", "trust-ncg", "newton-cg", "lm"}, default "lbfgs"
         As for :class:`LayerNetClassifier`, and ``"lm"``: Levenberg-Marquardt with MATLAB
         trainlm's damping schedule (:mod:`layernet.lm`), for squared-error outputs only.
@@ -536,7 +546,7 @@ class LayerNetRegressor(RegressorMixin, _LayerNetEstimator):
         The trained network (``network_.task == "regression"``).
     n_outputs_ : int
         Target columns seen in ``fit``.
-    n_iter_, loss_, loss_curve_, best_loss_, n_features_in_, feature_names_in_
+    n_iter_, alpha_, evidence_, loss_, loss_curve_, best_loss_, n_features_in_, feature_names_in_
         As for :class:`LayerNetClassifier`.
     validation_scores_, validation_loss_curve_, best_validation_score_, best_iteration_
         With ``early_stopping``, as for :class:`LayerNetClassifier`, the scores being R².

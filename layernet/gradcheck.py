@@ -344,4 +344,9 @@ def check_config_gradients(config, samples: int = 20, at: str = "debug", **kwarg
         from .preprocessing import Scaler
 
         net.scaler = Scaler.fit(data.X_train)
-    return net, gradient_check(net, X, Y=Y, lambda_=config.training.lambda_, **kwargs)
+    lambda_ = config.training.lambda_
+    if lambda_ == "auto":
+        from .evidence import AUTO_START
+
+        lambda_ = AUTO_START  # the penalty an auto run starts with: the gradient's formula is the same at any
+    return net, gradient_check(net, X, Y=Y, lambda_=lambda_, **kwargs)

@@ -19,7 +19,7 @@ import numpy as np
 from .errors import LayerNetError
 from .options import METHODS, SECOND_ORDER
 
-__all__ = ["METHODS", "IterationInfo", "Objective", "OptimizeOutcome", "minimize"]
+__all__ = ["METHODS", "IterationInfo", "Objective", "OptimizeOutcome", "default_max_iter", "minimize"]
 
 _SCIPY_NAMES = {"cg": "CG", "lbfgs": "L-BFGS-B", "bfgs": "BFGS", **{name: name for name in SECOND_ORDER}}
 DEFAULT_TOL = 1e-5
@@ -258,9 +258,7 @@ def minimize(
         raise LayerNetError("method 'lm' needs the residuals' Jacobian: pass jacobian")
     counted = None if hessp is None else _CountedProducts(hessp)
     if max_iter is None:
-        max_iter = {"cg": 200 * x0.size, "bfgs": 200 * x0.size, "lbfgs": 15000, "newton-cg": 200 * x0.size}.get(
-            method, DEFAULT_GD_MAX_ITER
-        )
+        max_iter = default_max_iter(method, x0.size)
     objective = Objective(fun_and_grad)
     start = time.perf_counter()
     recorder = _Recorder(objective, callback, max_iter, start, monitor)
@@ -330,6 +328,13 @@ def minimize(
         initial_cost=objective.first_cost,
         hessp_products=0 if counted is None else counted.calls,
     )
+
+
+def default_max_iter(method: str, n_params: int) -> int:
+    """The iteration limit of ``method`` when none is given: scipy's own, or 1000 for gd, lm and trust regions."""
+    if method in ("cg", "bfgs", "newton-cg"):
+        return 200 * n_params
+    return 15000 if method == "lbfgs" else DEFAULT_GD_MAX_ITER
 
 
 class _CountedProducts:

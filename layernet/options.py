@@ -94,6 +94,18 @@ def byte_size(*, none: bool = False) -> Check:
     return lambda value, name, error=LayerNetError: check_bytes(value, name, none=none, error=error)
 
 
+def lambda_check(value, name, error=LayerNetError):
+    """A lambda: a finite real >= 0, or ``"auto"`` (chosen by the evidence, :mod:`layernet.evidence`)."""
+    if isinstance(value, str):
+        if value.strip().lower() == "auto":
+            return "auto"
+        raise error(f"{name} must be a number >= 0 or 'auto', got {value!r}")
+    try:
+        return check_real(value, name, low=0.0, error=error)
+    except error:
+        raise error(f"{name} must be a finite number >= 0 or 'auto', got {value!r}") from None
+
+
 def address(value, name: str, error=LayerNetError):
     """A Dask scheduler address such as ``tcp://host:8786``, or None."""
     return check_str(value, name, none=True, error=error)
@@ -204,10 +216,11 @@ class TrainOptions(Declared):
         "(scipy's, with exact Hessian-vector products: see curvature), or lm (Levenberg-Marquardt as MATLAB's trainlm, "
         "squared-error outputs only)",
     )
-    lambda_: float = option(
+    lambda_: float | str = option(
         0.0,
-        real(0.0),
-        "the course's regularization strength: lambda / (2 m) * sum(W**2), biases excluded",
+        lambda_check,
+        "the course's regularization strength: lambda / (2 m) * sum(W**2), biases excluded; or 'auto': chosen by "
+        "the evidence (MacKay's re-estimation between optimizer phases, as MATLAB's trainbr)",
         toml="lambda",
     )
     max_iter: int | None = option(

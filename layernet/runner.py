@@ -277,7 +277,10 @@ def run(config: RunConfig, callback=None, *, threads: int | None = None, init_fr
         "activations": network.activations,
         "n_parameters": network.n_params,
         "method": train_cfg.method,
-        "lambda": train_cfg.lambda_,
+        # The lambda trained with: with lambda = "auto", the one the evidence reached.
+        "lambda": result.lambda_,
+        "lambda_auto": train_cfg.lambda_ == "auto",
+        **({} if result.evidence is None else {"evidence": result.evidence.summary()}),
         "seed": seed,
         "data": data.dataset.name,
         "n_train": int(len(data.y_train)),

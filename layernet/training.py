@@ -10,10 +10,11 @@ import numpy as np
 
 from .distributed import is_dask_collection
 from .errors import DataError, LayerNetError
+from .evidence import Evidence
 from .features import label_of, names_of
 from .labels import check_labels, encode_labels
 from .network import Network
-from .optimize import IterationInfo, OptimizeOutcome, minimize
+from .optimize import IterationInfo, OptimizeOutcome, default_max_iter, minimize
 from .options import LEAST_SQUARES, SECOND_ORDER, TrainOptions
 from .threads import blas_threads, choose_threads
 from .validation import check_features
@@ -52,6 +53,13 @@ class TrainResult(OptimizeOutcome):
         The cost at the starting point.
     method : str
     lambda_ : float
+        The lambda the final parameters were trained with (with ``lambda_="auto"``, the one the
+        evidence reached).
+    evidence : Evidence or None
+        With ``lambda_="auto"``: what the re-estimation reached (:class:`layernet.evidence.Evidence`:
+        the lambda of every phase, the effective number of parameters ``gamma``, ``alpha`` and, for
+        squared error, ``beta``); None otherwise. ``history["lambda"]`` then holds the lambda in
+        force at every iteration.
     threads : int
         The threads the run used (each with a single-threaded BLAS).
     history : dict of str to list of float
@@ -71,6 +79,7 @@ class TrainResult(OptimizeOutcome):
     method: str = "cg"
     lambda_: float = 0.0
     threads: int = 1
+    evidence: Evidence | None = None
     history: dict = field(default_factory=dict)
     best_iteration: int | None = None
     validation_cost: float | None = None
@@ -102,6 +111,7 @@ class TrainResult(OptimizeOutcome):
             "best_iteration": self.best_iteration,
             "validation_cost": self.validation_cost,
             "validation_accuracy": self.validation_accuracy,
+            **({} if self.evidence is None else {"evidence": self.evidence.summary()}),
         }
 
 
@@ -232,47 +242,74 @@ def train(
         net.init(options.seed)
     theta0 = net.theta.copy()
     threads = 1 if on_dask else options.threads or choose_threads(len(X), net.sizes)
-    method, lambda_ = options.method, options.lambda_
-    hessp = None
-    if method in SECOND_ORDER:
-        # Checked here, before training: an activation without a second derivative is refused by name.
-        hessp = net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
-    jacobian = None
-    if method in LEAST_SQUARES:
-        from .lm import jacobian_evaluator
+    method, auto = options.method, options.lambda_ == "auto"
+    if auto and on_dask:
+        raise LayerNetError(
+            "lambda_='auto' needs the Gauss-Newton matrix of the data in memory; training on Dask data takes a "
+            "number for lambda_"
+        )
+    curvature = {}
+    if method in SECOND_ORDER + LEAST_SQUARES:
+        # Checked here, before training (an activation without a second derivative, a cross-entropy
+        # output for lm, a Jacobian beyond max_memory); an auto run builds one for each lambda it tries.
+        checked = _curvature_for(net, X, Y, 1.0 if auto else options.lambda_, options)
+        if not auto:
+            curvature[options.lambda_] = checked
 
-        # Checked here, before training: a cross-entropy output, or a Jacobian beyond max_memory.
-        jacobian = jacobian_evaluator(net, X, Y, lambda_, max_memory=options.max_memory)
-    try:
+    def run(lambda_: float, x0, max_iter, phase_callback, phase_monitor):
         if on_dask:
             objective = dask.evaluator(lambda_)
         else:
             objective = net.evaluator(
                 X, Y, lambda_, workers=threads, max_memory=options.max_memory, batch_size=options.batch_size
             )
+        hessp = jacobian = None
+        if method in SECOND_ORDER + LEAST_SQUARES:
+            products = curvature.get(lambda_) or _curvature_for(net, X, Y, lambda_, options)
+            hessp, jacobian = (products, None) if method in SECOND_ORDER else (None, products)
         with blas_threads(1):
-            # The optimizer's first evaluation is at theta0: it gives the initial cost, so no
-            # point is evaluated twice.
-            outcome = minimize(
+            # The optimizer's first evaluation is at x0: it gives the initial cost, so no point
+            # is evaluated twice.
+            return minimize(
                 objective,
-                theta0,
+                x0,
                 method=method,
-                max_iter=options.max_iter,
+                max_iter=max_iter,
                 tol=options.tol,
-                callback=callback,
+                callback=phase_callback,
                 learning_rate=options.learning_rate,
                 momentum=options.momentum,
                 resolution=float(np.finfo(net.dtype).eps),
-                monitor=monitor if monitor.active else None,
+                monitor=phase_monitor,
                 hessp=hessp,
                 jacobian=jacobian,
             )
+
+    evidence = None
+    try:
+        if auto:
+            from .evidence import search
+
+            outcome, evidence = search(
+                run,
+                net,
+                X,
+                Y,
+                method=method,
+                max_iter=options.max_iter or default_max_iter(method, net.n_params),
+                callback=callback,
+                monitor=monitor if monitor.active else None,
+                theta0=theta0,
+            )
+        else:
+            outcome = run(options.lambda_, theta0, options.max_iter, callback, monitor if monitor.active else None)
     except BaseException:
         np.copyto(net.theta, theta0)  # an error mid-way leaves the network as it was
         raise
     finally:
         if on_dask:
             dask.close()
+    lambda_ = evidence.lambda_ if auto else options.lambda_
     history = monitor.history(outcome)
     if options.restore_best and monitor.best_x is not None and monitor.best_iteration != outcome.iterations:
         best = monitor.best_iteration
@@ -297,11 +334,36 @@ def train(
     if outcome.status == "converged" and not net.is_regressor and not on_dask:
         _flag_vanished(net, X, Y, y, theta0, lambda_, outcome)
     outcome.x = net.theta.copy()
+    if auto:
+        history["lambda"] = _lambda_series(evidence, len(history["iteration"]))
     result = TrainResult(
-        **vars(outcome), method=method, lambda_=lambda_, threads=threads, history=history, **monitor.final(net.theta)
+        **vars(outcome),
+        method=method,
+        lambda_=lambda_,
+        threads=threads,
+        history=history,
+        evidence=evidence,
+        **monitor.final(net.theta),
     )
     net.training_summary = result.summary()
     return result
+
+
+def _curvature_for(net: Network, X, Y, lambda_: float, options: TrainOptions):
+    """The second-order methods' ``hessp``, or lm's residual Jacobian, at ``lambda_``."""
+    if options.method in SECOND_ORDER:
+        return net.curvature_evaluator(X, Y, lambda_, gauss_newton=options.curvature == "gauss-newton")
+    from .lm import jacobian_evaluator
+
+    return jacobian_evaluator(net, X, Y, lambda_, max_memory=options.max_memory)
+
+
+def _lambda_series(evidence, length: int) -> list:
+    """The lambda in force at every recorded iteration of an auto run (iteration 0: the first phase's)."""
+    series = [evidence.lambdas[0]]
+    for lambda_, iterations in zip(evidence.lambdas, evidence.phase_iterations):
+        series.extend([lambda_] * iterations)
+    return series[:length]
 
 
 def held_out(X: np.ndarray, y: np.ndarray, fraction: float, random_state=None, *, stratify: bool = True):
