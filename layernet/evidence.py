@@ -258,8 +258,9 @@ def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor
     ``x0``: at most :data:`PHASE_ITERATIONS` iterations (:data:`CURVATURE_PHASE_ITERATIONS` for
     the methods with curvature) while lambda moves, and once a re-estimate has changed it by at
     most :data:`SETTLE_RTOL`, to convergence; lambda has settled when the re-estimate after a
-    converged phase is still that close. The phases' records are joined into one outcome (iterations numbered on, the callback
-    and the monitor seeing one run); the last phase's lambda is the result's.
+    converged phase is still that close. The phases' records are joined into one outcome
+    (iterations numbered on, the callback and the monitor seeing one run); the last phase's
+    lambda is the result's.
     """
     from .optimize import IterationInfo, OptimizeOutcome
 
