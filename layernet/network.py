@@ -483,6 +483,23 @@ class Network:
         """
         return self._curvature_product(theta, v, X, Y, lambda_, gauss_newton=True)
 
+    def gauss_newton_matrix(self, theta, X, Y, lambda_: float = 0.0) -> np.ndarray:
+        """The dense Gauss-Newton matrix ``G`` of :meth:`gauss_newton_product`, ``(n_params, n_params)``.
+
+        Built a block of columns at a time by batched products (about ``2 m n_params**2``
+        operations, the ``n_params**2`` float64 matrix in memory: meant for networks of some
+        thousands of parameters). Arguments as for :meth:`hessp`; ``theta`` None is the network's.
+        """
+        from .curvature import Curvature
+
+        X = self._inputs(X)
+        Y = self._check_targets(Y, len(X))
+        lambda_ = check_lambda(lambda_)
+        work = self._load(theta, len(X))
+        work.set_inputs(X, Y)
+        with np.errstate(all="ignore"):
+            return Curvature(self._engine, work, lambda_).gauss_newton_matrix(work.theta.copy())
+
     def curvature_evaluator(self, X, Y, lambda_: float = 0.0, *, gauss_newton: bool = False):
         """A fast ``hessp(theta, v) -> H v`` for an optimizer: inputs checked once, here.
 

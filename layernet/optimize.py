@@ -345,6 +345,10 @@ class _CountedProducts:
         self.calls = 0
 
     def __call__(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if not np.isfinite(v).all():
+            # scipy's Krylov subproblem normalizes a vanishing residual into NaN when the gradient
+            # is already tiny: its breakdown, not an overflow of ours.
+            raise _SubproblemBreakdownError
         self.calls += 1
         product = np.array(self.hessp(x, v), dtype=float)
         if not np.isfinite(product).all():
@@ -355,6 +359,10 @@ class _CountedProducts:
 
 class _NonFiniteCurvatureError(Exception):
     """A Hessian-vector product overflowed (features or weights far too large)."""
+
+
+class _SubproblemBreakdownError(Exception):
+    """scipy's trust-region subproblem asked for a product with a non-finite direction."""
 
 
 def _scipy(
@@ -377,6 +385,17 @@ def _scipy(
                 options=options,
                 callback=recorder.scipy_callback,
             )
+        except _SubproblemBreakdownError:
+            x = x0 if objective.best_x is None else objective.best_x
+            cost, grad = objective(x)
+            largest = float(np.max(np.abs(grad))) if grad.size else 0.0
+            if largest <= gtol:
+                return x, cost, "converged", f"largest gradient component <= tol ({gtol:g})"
+            message = (
+                f"scipy's {method} subproblem broke down (a non-finite search direction) with the largest gradient "
+                f"component at {largest:.2g} > tol ({gtol:g}); kept the best parameters reached"
+            )
+            return x, cost, "precision_loss", message
         except _NonFiniteCurvatureError:
             x = x0 if objective.best_x is None else objective.best_x
             cost = objective.first_cost if objective.best_x is None else objective.best_cost

@@ -208,6 +208,8 @@ def train(
             refused = f"method {options.method!r}"
         elif options.validation_fraction is not None:
             refused = "validation_fraction (pass validation=(X_val, y_val) in memory)"
+        elif options.lambda_ == "auto":
+            refused = "lambda_='auto' (the evidence needs the Gauss-Newton matrix of the data in memory; give a number)"
         if refused is not None:
             raise LayerNetError(f"training on Dask data does not support {refused}: it needs the data in memory")
         from .distributed import DaskData
@@ -243,11 +245,6 @@ def train(
     theta0 = net.theta.copy()
     threads = 1 if on_dask else options.threads or choose_threads(len(X), net.sizes)
     method, auto = options.method, options.lambda_ == "auto"
-    if auto and on_dask:
-        raise LayerNetError(
-            "lambda_='auto' needs the Gauss-Newton matrix of the data in memory; training on Dask data takes a "
-            "number for lambda_"
-        )
     curvature = {}
     if method in SECOND_ORDER + LEAST_SQUARES:
         # Checked here, before training (an activation without a second derivative, a cross-entropy

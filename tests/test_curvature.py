@@ -117,6 +117,28 @@ def test_gauss_newton_product_is_j_transpose_h_j(rng, hidden, output):
     for _ in range(3):
         v = rng.normal(size=net.n_params)
         assert relative(net.gauss_newton_product(theta, v, X, Y, lambda_), G @ v) <= 1e-7
+    # The dense matrix, built by batched unit-column passes, is the same matrix.
+    assert relative(net.gauss_newton_matrix(theta, X, Y, lambda_), G) <= 1e-7
+
+
+@pytest.mark.parametrize(("sizes", "hidden", "output", "lambda_", "seed"), CASES)
+def test_the_dense_gauss_newton_matrix_has_the_products_as_columns(sizes, hidden, output, lambda_, seed):
+    from layernet.curvature import Curvature
+
+    rng = np.random.default_rng(seed)
+    task = "regression" if output == "tanh" else None
+    net = ln.Network(sizes, hidden=hidden, output=output, task=task).init(seed=seed)
+    X, Y = problem(rng, sizes, output, m=9)
+    theta = net.theta.copy()
+    columns = np.column_stack([net.gauss_newton_product(theta, e, X, Y, lambda_) for e in np.eye(net.n_params)])
+    work = net._engine.workspace(len(X))
+    work.set_inputs(X, Y)
+    curvature = Curvature(net._engine, work, lambda_)
+    # A budget of one column per block, and one of every column at once: the same matrix.
+    for budget in (1, 2**30):
+        np.testing.assert_allclose(curvature.gauss_newton_matrix(theta, budget=budget), columns, rtol=0, atol=1e-12)
+    V = rng.normal(size=(3, net.n_params))
+    np.testing.assert_allclose(curvature.gauss_newton_batch(theta, V), V @ columns.T, rtol=0, atol=1e-12)
 
 
 def test_gauss_newton_is_positive_semi_definite_where_the_hessian_is_not(rng):
@@ -236,3 +258,16 @@ def test_products_that_overflow_end_diverged_with_finite_parameters_and_no_warni
     result = ln.train(net, X * 1e100, y.astype(float), method=method, max_iter=30)
     assert result.status == "diverged" and "kept the best parameters" in result.message
     assert np.isfinite(net.theta).all() and np.isfinite(result.cost)
+
+
+def test_a_subproblem_breaking_down_near_the_optimum_is_not_called_an_overflow():
+    # scipy's trust-krylov normalizes a vanishing Krylov residual into a NaN direction when the
+    # gradient is tiny (seen on a linear model at tol 1e-9): no product overflowed.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 4))
+    y = X @ rng.normal(size=4) + 0.5 + rng.normal(scale=0.7, size=60)
+    net = ln.Network([4, 1], output="identity").init(0)
+    result = ln.train(net, X, y, lambda_=0.01, method="trust-krylov", tol=1e-9)
+    assert result.status in ("converged", "precision_loss")
+    assert "overflow" not in result.message
+    assert np.isfinite(result.theta).all()
