@@ -99,11 +99,11 @@ def lambda_check(value, name, error=LayerNetError):
     if isinstance(value, str):
         if value.strip().lower() == "auto":
             return "auto"
-        raise error(f"{name} must be a number >= 0 or 'auto', got {value!r}")
+        raise error(f"{name} must be a finite number >= 0 or 'auto', got {value!r}")
     try:
         return check_real(value, name, low=0.0, error=error)
-    except error:
-        raise error(f"{name} must be a finite number >= 0 or 'auto', got {value!r}") from None
+    except error as failure:
+        raise error(str(failure).replace(">= 0", ">= 0 or 'auto'", 1)) from None
 
 
 def address(value, name: str, error=LayerNetError):

@@ -443,3 +443,27 @@ def test_train_validates_and_continues_a_saved_model(tmp_path):
         "2-4-2 (sigmoid, sigmoid); set network.layers, hidden and output to the model's"
     ]
     assert trained.training_summary["best_iteration"] is not None
+
+
+def test_train_lambda_auto_reports_the_lambda_reached_and_the_effective_parameters(tmp_path):
+    model = tmp_path / "auto.npz"
+    result = runner.invoke(app, ["train", "--lambda", "auto", "--method", "lbfgs", "--json", "--save", str(model)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["lambda_auto"] is True and summary["lambda"] > 0
+    assert summary["evidence"]["settled"] is True
+    assert 0 < summary["evidence"]["effective_parameters"] <= summary["n_parameters"]
+    table = runner.invoke(app, ["train", "--lambda", "auto", "--method", "lbfgs"])
+    assert table.exit_code == 0, table.output
+    assert "lambda = auto ->" in table.output and "effective" in table.output
+    import layernet as ln
+
+    assert ln.load(model).training_summary["lambda"] == summary["lambda"]
+
+
+@pytest.mark.parametrize("value", ["often", "-1"])
+def test_a_lambda_that_is_neither_a_number_nor_auto_is_one_red_line(value):
+    result = runner.invoke(app, ["train", "--lambda", value])
+    assert result.exit_code == 1
+    assert f"--lambda {value}" in result.output and "or 'auto'" in result.output
+    assert "Traceback" not in result.output

@@ -49,7 +49,7 @@ def test_defaults_from_an_almost_empty_file(tmp_path):
         ("[training]\nlamda = 0.1\n", r"unknown key 'lamda' in \[training\] \(did you mean 'lambda'\?\)"),
         ("sed = 1\n", "unknown key 'sed' in the top level"),
         ("[dataa]\n", "unknown key 'dataa'"),
-        ("[training]\nlambda = -1\n", "training.lambda must be a finite number >= 0, got -1"),
+        ("[training]\nlambda = -1\n", "training.lambda must be a finite number >= 0 or 'auto', got -1"),
         ("[training]\nmethod = 'adam'\n", "training.method must be one of 'cg', 'lbfgs', .*, got 'adam'"),
         ("[training]\nmax_iter = 0\n", r"training.max_iter must be an integer >= 1 \(or None\), got 0"),
         ("[training]\nmomentum = 1.0\n", r"training.momentum must be a finite number in \[0, 1\)"),

@@ -325,7 +325,7 @@ def test_ctrl_c_during_fit_propagates_and_leaves_the_estimator_unfitted(moons, m
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"alpha": -1.0}, "alpha must be a finite number >= 0, got -1.0"),
+        ({"alpha": -1.0}, "alpha must be a finite number >= 0 or 'auto', got -1.0"),
         ({"alpha": "strong"}, "alpha must be a finite number"),
         ({"alpha": float("nan")}, "alpha must be a finite number"),
         ({"solver": "newton"}, "solver must be one of 'cg', 'lbfgs', 'bfgs', 'gd', .*'newton-cg', 'lm', got 'newton'"),
@@ -505,3 +505,13 @@ def test_warm_start_continues_the_fitted_network(moons):
         with pytest.raises(ln.LayerNetError, match=r"fitted network \[2, 3, 1\] .* now make \[2, 4, 1\]"):
             twice.set_params(hidden_layer_sizes=(4,)).fit(X, y)
     assert twice.n_iter_ == 20  # a refused fit leaves the estimator as it was
+
+
+def test_alpha_auto_is_chosen_by_the_evidence_and_reported(moons):
+    X, y = moons
+    clf = LayerNetClassifier(hidden_layer_sizes=(3,), alpha="auto", solver="lbfgs", random_state=0).fit(X, y)
+    assert clf.alpha == "auto"  # the parameter stays as given (get_params, clone)
+    assert clf.alpha_ == clf.evidence_.lambda_ > 0
+    assert clf.evidence_.settled and clf.evidence_.beta is None
+    fixed = LayerNetClassifier(hidden_layer_sizes=(3,), alpha=0.01, random_state=0).fit(X, y)
+    assert fixed.alpha_ == 0.01 and fixed.evidence_ is None

@@ -178,7 +178,7 @@ GOOD_Y = np.array([0, 1, 1])
         (GOOD_X, GOOD_Y, {"method": "adam"}, "method must be one of 'cg', 'lbfgs', .*, got 'adam'"),
         (GOOD_X, GOOD_Y, {"lambda_": -0.1}, "lambda_ must be a finite number >= 0"),
         (GOOD_X, GOOD_Y, {"lambda_": float("nan")}, "lambda_ must be a finite number >= 0"),
-        (GOOD_X, GOOD_Y, {"lambda_": "0.1"}, "lambda_ must be a finite number >= 0, got '0.1'"),
+        (GOOD_X, GOOD_Y, {"lambda_": "0.1"}, "lambda_ must be a finite number >= 0 or 'auto', got '0.1'"),
         (GOOD_X, GOOD_Y, {"max_iter": 0}, "max_iter must be an integer >= 1"),
         (GOOD_X, GOOD_Y, {"max_iter": 2.5}, "max_iter must be an integer >= 1"),
         (GOOD_X, GOOD_Y, {"tol": 0}, "tol must be a finite number > 0"),
