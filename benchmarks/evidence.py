@@ -35,7 +35,8 @@ def problems(names):
     if "friedman1" in names:
         X, y = make_friedman1(500, noise=1.0, random_state=0)
         X = StandardScaler().fit_transform(X)
-        yield "make_friedman1 (500, noise 1), 10-10-1 tanh", X, y, dict(sizes=[10, 10, 1], hidden="tanh", output="identity")
+        spec = dict(sizes=[10, 10, 1], hidden="tanh", output="identity")
+        yield "make_friedman1 (500, noise 1), 10-10-1 tanh", X, y, spec
 
 
 def fit(ln, spec, X, y, lambda_, seed):
@@ -125,7 +126,7 @@ def main() -> None:
     print(f"\n| problem | auto lambda | effective parameters | auto {score} | auto s | 5-fold CV lambda (one-SE) "
           f"| CV {score} | CV grid + refit s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, lam, eff, settled, test, seconds, cv_lam, cv_test, cv_seconds, n, spec in rows:
+    for name, lam, eff, _settled, test, seconds, cv_lam, cv_test, cv_seconds, _n, spec in rows:
         params = sum((a + 1) * b for a, b in zip(spec["sizes"], spec["sizes"][1:]))
         print(
             f"| {name} | {lam:.3g} | {eff:.1f} of {params} | {test:.3f} | {seconds:.2f} | {cv_lam:g} | {cv_test:.3f} "

@@ -87,6 +87,19 @@ def float_list(text: str | None, option: str) -> list[float] | None:
     return _number_list(text, option, float, "numbers like 0,0.001,0.1")
 
 
+def lambda_list(text: str | None, option: str) -> list | None:
+    """``0,0.001,auto``: numbers, and ``auto`` as it is (the study checks both)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        return [part.lower() if part.lower() == "auto" else float(part) for part in parts]
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected comma-separated numbers or auto like 0,0.001,auto, got {text!r}", param_hint=option
+        ) from None
+
+
 def _number_list(text: str | None, option: str, kind, example: str) -> list | None:
     if text is None:
         return None

@@ -393,7 +393,8 @@ def study_table(result, top: int = 5) -> Table:
         title_justify="left",
         caption="depth: hidden layers; width: units per hidden layer; params: weights and biases; train: "
         "training accuracy, validation: validation accuracy (mean ± std over folds), in %; SE: standard error "
-        "of the mean validation accuracy; conv.: folds converged; chosen: the study's choice (by default the "
+        "of the mean validation accuracy; conv.: folds converged; lambda auto: chosen by each fit's evidence (the "
+        "mean reached), eff.: its mean effective number of parameters; chosen: the study's choice (by default the "
         "one-SE rule: the simplest within one SE of the best mean), best mean: the highest mean, both: the two agree",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
@@ -401,7 +402,11 @@ def study_table(result, top: int = 5) -> Table:
         pad_edge=False,
         collapse_padding=True,
     )
-    for name in ("#", "depth", "width", "lambda", "params", "train", "validation", "SE", "conv.", "choice"):
+    auto = any(item.lambda_ == "auto" for item in ranked)
+    columns = ["#", "depth", "width", "lambda", "params", "train", "validation", "SE", "conv.", "choice"]
+    if auto:
+        columns.insert(5, "eff.")
+    for name in columns:
         table.add_column(name, justify="left" if name == "choice" else "right", no_wrap=True)
     rows = list(enumerate(ranked[:top], start=1))
     if result.best is not None and result.best not in ranked[:top]:
@@ -416,20 +421,31 @@ def study_table(result, top: int = 5) -> Table:
             marks.append("one-SE rule")
         if marks == ["chosen", "best mean"]:
             marks = ["both"]
-        table.add_row(
+        cells = [
             str(rank),
             str(item.depth),
             str(item.width),
-            f"{item.lambda_:g}",
+            study_lambda(item),
             str(item.n_parameters),
             plus_minus(item.train_accuracy_mean, None),
             plus_minus(item.validation_accuracy_mean, item.validation_accuracy_std),
             "—" if not math.isfinite(item.validation_accuracy_se) else f"{100 * item.validation_accuracy_se:.1f}",
             f"{item.n_converged}/{item.n_folds}",
             ", ".join(marks),
-            style="bold green" if marks and marks[0] in ("chosen", "both") else None,
-        )
+        ]
+        if auto:
+            effective = item.effective_parameters_mean
+            cells.insert(5, "" if effective is None else f"{effective:.1f}")
+        table.add_row(*cells, style="bold green" if marks and marks[0] in ("chosen", "both") else None)
     return table
+
+
+def study_lambda(item) -> str:
+    """A study configuration's lambda: ``0.1``, or ``auto 0.0123`` (the lambda reached, mean over folds)."""
+    if item.lambda_ != "auto":
+        return f"{item.lambda_:g}"
+    reached = getattr(item, "lambda_reached_mean", getattr(item, "lambda_reached", math.nan))
+    return f"auto {reached:.3g}"
 
 
 def refit_line(result) -> str:
@@ -440,7 +456,7 @@ def refit_line(result) -> str:
     rule = "the one-standard-error rule" if result.rule == "one-se" else "the best mean validation accuracy"
     layers = f"{_count(refit.depth, 'hidden layer')} of {_count(refit.width, 'unit')}"
     text = (
-        f"chosen by {rule}: {layers}, lambda = {refit.lambda_:g}; refit on {refit.n_train} samples: "
+        f"chosen by {rule}: {layers}, lambda = {study_lambda(refit)}; refit on {refit.n_train} samples: "
         f"train accuracy {percent(refit.train_accuracy)}"
     )
     if refit.test_accuracy is None:

@@ -15,6 +15,7 @@ import typer
 
 import layernet as ln
 import layernet.study_defaults as study_defaults
+from layernet.study_defaults import lambda_text
 
 from . import interrupts
 from .common import (
@@ -26,11 +27,13 @@ from .common import (
     float_list,
     import_activations,
     int_list,
+    lambda_list,
+    lambda_value,
     load_run_config,
     parse_sets,
 )
 from .interrupts import interrupted_exit_code
-from .render import StudyProgressBar, display, error, plus_minus, refit_line, say, study_table
+from .render import StudyProgressBar, display, error, plus_minus, refit_line, say, study_lambda, study_table
 from .train import cap_threads
 
 #: The figures `layernet study` writes beside its records.
@@ -63,7 +66,12 @@ def study(
     widths: Annotated[
         Optional[str], typer.Option("--widths", help=f"Units per hidden layer to try. [default: {_WIDTHS}]")
     ] = None,
-    lambdas: Annotated[str, typer.Option("--lambdas", help="Regularization strengths to try.")] = _LAMBDAS,
+    lambdas: Annotated[
+        str,
+        typer.Option(
+            "--lambdas", help="Regularization strengths to try; auto: each fit chooses its own by the evidence."
+        ),
+    ] = _LAMBDAS,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = study_defaults.DEFAULT_FOLDS,
     repeats: Annotated[
         int, typer.Option("--repeats", help="Repeat the cross-validation with fresh shuffles of the folds.")
@@ -118,8 +126,12 @@ def study(
         bool, typer.Option("--force", help="Start over in a folder that holds a different study.")
     ] = False,
     boundary_lambda: Annotated[
-        Optional[float],
-        typer.Option("--boundary-lambda", help="The lambda of the decision-boundary panels (default: the smallest)."),
+        Optional[str],
+        typer.Option(
+            "--boundary-lambda",
+            callback=lambda_value,
+            help="The lambda of the decision-boundary panels, or auto (default: the smallest).",
+        ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Configurations shown in the table.")] = 5,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
@@ -147,10 +159,10 @@ def study(
     grid = {
         "depths": int_list(_DEPTHS if depths is None else depths, "--depths"),
         "widths": int_list(_WIDTHS if widths is None else widths, "--widths"),
-        "lambdas": float_list(lambdas, "--lambdas"),
+        "lambdas": lambda_list(lambdas, "--lambdas"),
     }
     if boundary_lambda is not None and boundary_lambda not in grid["lambdas"]:
-        raise ln.LayerNetError(f"--boundary-lambda {boundary_lambda:g} is not one of --lambdas {lambdas}")
+        raise ln.LayerNetError(f"--boundary-lambda {lambda_text(boundary_lambda)} is not one of --lambdas {lambdas}")
     show_progress = not quiet and sys.stderr.isatty()  # the bar is drawn on stderr
     progress = StudyProgressBar(show_progress)
     try:
@@ -234,7 +246,7 @@ def choices_line(result) -> str:
 
     def named(item) -> str:
         return (
-            f"depth {item.depth}, width {item.width}, lambda {item.lambda_:g} "
+            f"depth {item.depth}, width {item.width}, lambda {study_lambda(item)} "
             f"({100 * item.validation_accuracy_mean:.1f} % ± {100 * item.validation_accuracy_se:.1f} SE)"
         )
 
@@ -260,7 +272,7 @@ def _curve(cfg, kind, args, folds, repeats, test_size, n_jobs, scheduler, out_di
             if kind == "learning":
                 curve = ln.study.learning_curve(cfg, _sizes(args["sizes"]), callback=progress, **common)
             else:
-                lambdas = float_list(args["lambdas"], "--lambdas")
+                lambdas = float_list(args["lambdas"], "--lambdas")  # a curve over lambda: numbers only
                 curve = ln.study.validation_curve(cfg, lambdas, callback=progress, **common)
     except KeyboardInterrupt:
         interrupts.settle()
@@ -308,7 +320,8 @@ def curve_table(curve):
     scores = f"{settings['folds']}-fold cross-validation" + (
         f" repeated {settings['repeats']} times" if settings["repeats"] > 1 else ""
     )
-    fixed = f"lambda = {settings['lambdas'][0]:g}" if learning else f"{settings['sizes'][0]} training samples"
+    sizes = f"{settings['sizes'][0]} training samples"
+    fixed = f"lambda = {lambda_text(settings['lambdas'][0])}" if learning else sizes
     table = Table(
         title=f"{curve.kind} curve of the {architecture} network, {fixed}, {scores} on {settings['n_study']} samples",
         title_justify="left",

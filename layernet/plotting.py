@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, LayerNetError
+from .study_defaults import AUTO, lambda_order, lambda_text
 from .validation import check_features
 from .writing import atomic_write
 
@@ -484,10 +485,10 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
     for column, width in enumerate(widths):
         axes[-1, column].set_xlabel(f"{width} unit{'s' if width != 1 else ''} per layer", fontsize=9)
     if title is None:
-        lambdas = sorted({fit.lambda_ for fit in fits})
+        lambdas = _lambda_list({fit.lambda_ for fit in fits})
         folds = max(fit.n_folds for fit in fits)
         title = (
-            f"Decision boundaries at lambda = {', '.join(f'{value:g}' for value in lambdas)} "
+            f"Decision boundaries at lambda = {lambdas} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
     # The title and the caption wrapped to the figure's width, as every other title here.
@@ -515,7 +516,7 @@ def _framed_fit(fits):
 
 
 def _boundaries_caption(fits, framed, chosen) -> str:
-    lambdas = ", ".join(f"{value:g}" for value in sorted({fit.lambda_ for fit in fits}))
+    lambdas = _lambda_list({fit.lambda_ for fit in fits})
     text = "Panels: depth x width, cross-validated training / validation accuracy."
     if framed is not None:
         text += (
@@ -525,7 +526,7 @@ def _boundaries_caption(fits, framed, chosen) -> str:
     if chosen is not None:
         text += (
             f"\nThe study's choice over all its lambdas (one-standard-error rule): {chosen.depth}x{chosen.width} "
-            f"at lambda = {chosen.lambda_:g}."
+            f"at lambda = {_lambda_label(chosen)}."
         )
     return text
 
@@ -551,10 +552,10 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
     matplotlib Figure
     """
     settings = result.settings
-    lambdas = list(settings.lambdas) if lambdas is None else [float(value) for value in lambdas]
+    lambdas = list(settings.lambdas) if lambdas is None else [_study_lambda(value) for value in lambdas]
     unknown = [value for value in lambdas if value not in settings.lambdas]
     if not lambdas or unknown:
-        known = ", ".join(f"{value:g}" for value in settings.lambdas)
+        known = _lambda_list(settings.lambdas)
         raise LayerNetError(f"lambdas must be some of the study's lambdas ({known}), got {lambdas!r}")
     if not result.aggregates:
         raise LayerNetError("the study has no records to draw")
@@ -588,7 +589,8 @@ def plot_study_capacity(result, *, lambdas=None, panel_size: float = 3.2):
                 for item, style in _marked(result):
                     if item.depth == depth and item.lambda_ == lambda_ and item.width in widths:
                         ax.plot(widths.index(item.width), item.validation_accuracy_mean, **style)
-            ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}, lambda = {lambda_:g}", fontsize=9)
+            shown_lambda = lambda_text(lambda_)
+            ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}, lambda = {shown_lambda}", fontsize=9)
             ax.grid(True, alpha=0.3)
             ax.set_xticks(positions, [str(width) for width in widths])
             if column == 0:
@@ -640,11 +642,27 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
         1, len(depths), figsize=(panel_size * len(depths) + 1.0, panel_size), squeeze=False, sharey=True
     )
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(widths)))
-    positive = [value for value in lambdas if value > 0]
+    fixed = [value for value in lambdas if value != AUTO]
+    # "auto" is drawn at the lambda its fits reached (mean over folds), as a hollow diamond.
+    reached = [item.lambda_reached_mean for item in result.aggregates if item.lambda_ == AUTO]
+    positive = [value for value in fixed + reached if value > 0]
     for column, depth in enumerate(depths):
         ax = axes[0, column]
         for width, color in zip(widths, colors):
-            items = [item for item in (result.get(depth, width, value) for value in lambdas) if item is not None]
+            auto = result.get(depth, width, AUTO) if AUTO in lambdas else None
+            if auto is not None:
+                ax.errorbar(
+                    [auto.lambda_reached_mean],
+                    [auto.validation_accuracy_mean],
+                    yerr=np.nan_to_num([auto.validation_accuracy_std]),
+                    fmt="D",
+                    color=color,
+                    markerfacecolor="none",
+                    markersize=6,
+                    capsize=2,
+                    zorder=4,
+                )
+            items = [item for item in (result.get(depth, width, value) for value in fixed) if item is not None]
             if not items:
                 continue
             ax.errorbar(
@@ -661,12 +679,12 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
             )
         for item, style in _marked(result):
             if item.depth == depth:
-                ax.plot(item.lambda_, item.validation_accuracy_mean, **style)
+                ax.plot(_lambda_x(item), item.validation_accuracy_mean, **style)
         if positive:
             threshold = min(positive)
             ax.set_xscale("symlog", linthresh=threshold, linscale=1.0)
             ax.set_xlim(-0.4 * threshold, max(positive) * 2.5)
-        ax.set_xticks(lambdas, [f"{value:g}" for value in lambdas])
+        ax.set_xticks(fixed, [f"{value:g}" for value in fixed])
         ax.minorticks_off()
         ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}", fontsize=10)
         ax.set_xlabel("lambda (log scale; 0 at the left)")
@@ -678,6 +696,11 @@ def plot_study_lambda(result, *, panel_size: float = 3.8):
             if label not in labels:
                 handles.append(handle)
                 labels.append(label)
+    if reached:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], marker="D", markerfacecolor="none", color="k", linestyle="none"))
+        labels.append("auto, at the lambda reached")
     axes[0, -1].legend(
         handles, labels, title="units per layer", fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5)
     )
@@ -690,6 +713,28 @@ def _scores(settings) -> str:
     """``"5 folds"`` or ``"5 folds x 3 repeats"``: what a study's means are over."""
     text = f"{settings.folds} folds"
     return text + f" x {settings.repeats} repeats" if getattr(settings, "repeats", 1) > 1 else text
+
+
+def _lambda_x(item) -> float:
+    """Where a configuration sits on a lambda axis: its lambda, or for "auto" the mean lambda reached."""
+    return item.lambda_reached_mean if item.lambda_ == AUTO else item.lambda_
+
+
+def _lambda_label(item) -> str:
+    """``0.1``, or ``auto (0.0123 reached)``."""
+    if item.lambda_ == AUTO:
+        reached = getattr(item, "lambda_reached_mean", getattr(item, "lambda_reached", float("nan")))
+        return f"auto ({reached:.3g} reached)"
+    return f"{item.lambda_:g}"
+
+
+def _lambda_list(values) -> str:
+    """The lambdas, numbers in order then "auto", comma-separated."""
+    return ", ".join(lambda_text(value) for value in sorted(values, key=lambda_order))
+
+
+def _study_lambda(value):
+    return AUTO if isinstance(value, str) and value.strip().lower() == AUTO else float(value)
 
 
 def _marked(result):

@@ -23,4 +23,20 @@ SUMMARY_FILE = "summary.json"
 BEST_FILE = "best.npz"
 FORMAT = "layernet-study"
 #: 2 added the grid's repeats (and results.csv's repeat column); format-1 folders read as repeat 0.
-FORMAT_VERSION = 2
+#: 3 added lambda "auto" (and the lambda_reached and effective_parameters columns); older rows
+#: read as trained with their own lambda.
+FORMAT_VERSION = 3
+
+
+#: A study lambda chosen by each fit's own evidence (``lambda_="auto"``) instead of fixed.
+AUTO = "auto"
+
+
+def lambda_order(value) -> tuple:
+    """A sort key for a study lambda: the numbers in order, then ``"auto"``."""
+    return (1, 0.0) if value == AUTO else (0, float(value))
+
+
+def lambda_text(value) -> str:
+    """``0.001``, or ``auto``."""
+    return AUTO if value == AUTO else f"{value:g}"

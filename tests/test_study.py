@@ -321,10 +321,10 @@ def _odd_records(records):
     return [dataclasses.replace(r, status=ODD_STATUSES[i % len(ODD_STATUSES)]) for i, r in enumerate(records)]
 
 
-def _old_row(record):
-    """A row as layernet wrote it by hand before results.csv went through the csv module."""
+def _old_row(record, columns=folder._COLUMNS_V2):
+    """A row as layernet wrote it by hand before results.csv went through the csv module (format 2)."""
     values = record.to_dict()
-    cells = [repr(float(v)) if isinstance(v, float) else str(v) for v in map(values.get, study.RECORD_COLUMNS)]
+    cells = [repr(float(v)) if isinstance(v, float) else str(v) for v in map(values.get, columns)]
     return ",".join(cells) + "\n"
 
 
@@ -373,12 +373,16 @@ def test_a_stray_quote_before_whole_rows_is_an_error_not_a_torn_row(tmp_path, re
 
 def test_results_written_before_the_csv_module_read_the_same(tmp_path, result):
     path = tmp_path / "results.csv"
-    old = ",".join(study.RECORD_COLUMNS) + "\n" + "".join(_old_row(record) for record in result.records)
+    old = ",".join(folder._COLUMNS_V2) + "\n" + "".join(_old_row(record) for record in result.records)
     path.write_text(old)
     assert list(folder._read_results(path, result.settings, repair=True).values()) == result.records
     assert path.read_text() == old
-    # ... and ordinary records are still written byte for byte as before.
-    assert result.to_csv(tmp_path / "new.csv").read_text() == old
+    # ... and ordinary records are still written as before, with format 3's two columns after them:
+    # the lambda trained with, and no effective parameters for a fixed lambda.
+    new = result.to_csv(tmp_path / "new.csv").read_text().splitlines()
+    assert new[0] == ",".join(study.RECORD_COLUMNS)
+    for line, record in zip(new[1:], result.records, strict=True):
+        assert line == _old_row(record).rstrip("\n") + f",{record.lambda_!r},"
 
 
 def test_ctrl_c_leaves_a_valid_partial_csv_and_a_rerun_finishes(tmp_path, monkeypatch, result):
@@ -472,7 +476,7 @@ def test_a_config_without_seed_resumes_with_the_seed_recorded(tmp_path, monkeypa
         ),
         (
             lambda out: (out / study.RESULTS_FILE).write_text(
-                ",".join(study.RECORD_COLUMNS) + "\n1,1,0.0,0,7,5,1.0,1.0,0.1,3,4,converged,0.1\n"
+                ",".join(study.RECORD_COLUMNS) + "\n1,1,0.0,0,7,5,1.0,1.0,0.1,3,4,converged,0.1,0.0,\n"
             ),
             "line 2 records fold 7 of repeat 0, which is not part of this 2-fold study",
         ),

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import layernet as ln
 import layernet.study as study
+import layernet.study_defaults as study_defaults
 from layernet.study import Aggregate, curves, execution
 from layernet_cli.app import app
 
@@ -154,8 +155,8 @@ def test_a_folder_of_format_1_is_read_as_repeat_0_and_rewritten(tmp_path, monkey
     ran = study.run(tiny_config(), **SMALL, n_jobs=1, directory=out)
     with open(out / study.RESULTS_FILE, newline="") as handle:
         rows = list(csv.reader(handle))
-    column = rows[0].index("repeat")
-    (out / study.RESULTS_FILE).write_text("".join(",".join(r[:column] + r[column + 1 :]) + "\n" for r in rows))
+    column, end = rows[0].index("repeat"), rows[0].index("seconds") + 1  # format 1: no repeat, no lambda "auto"
+    (out / study.RESULTS_FILE).write_text("".join(",".join(r[:column] + r[column + 1 : end]) + "\n" for r in rows))
     document = json.loads((out / study.SETTINGS_FILE).read_text())
     document["format_version"] = 1
     del document["settings"]["repeats"]
@@ -165,7 +166,7 @@ def test_a_folder_of_format_1_is_read_as_repeat_0_and_rewritten(tmp_path, monkey
     assert [call for call in calls if call[4] is not None] == []
     assert again.records == ran.records
     assert (out / study.RESULTS_FILE).read_text().splitlines()[0] == ",".join(study.RECORD_COLUMNS)
-    assert json.loads((out / study.SETTINGS_FILE).read_text())["format_version"] == 2
+    assert json.loads((out / study.SETTINGS_FILE).read_text())["format_version"] == study_defaults.FORMAT_VERSION
 
 
 # -- learning and validation curves ---------------------------------------------------------------

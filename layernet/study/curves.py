@@ -39,11 +39,11 @@ from ..errors import LayerNetError
 from ..evaluation import evaluate
 from ..labels import infer_classes
 from ..network import Network
-from ..options import TrainOptions
+from ..options import TrainOptions, lambda_check
 from ..persistence import json_safe
 from ..preprocessing import Scaler
 from ..runner import build_network, fresh_seed, load_data
-from ..study_defaults import DEFAULT_FOLDS, DEFAULT_LAMBDAS, DEFAULT_REPEATS, DEFAULT_SIZES
+from ..study_defaults import AUTO, DEFAULT_FOLDS, DEFAULT_LAMBDAS, DEFAULT_REPEATS, DEFAULT_SIZES
 from ..training import train
 from ..writing import atomic_write
 from .execution import _check_scheduler, _execute
@@ -267,8 +267,9 @@ def learning_curve(
     sizes : sequence of int or float
         Training-set sizes: an int is a number of samples (at most the smallest fold's training
         part), a float in (0, 1] a fraction of each fold's training part. Sorted, no repeats.
-    lambda_ : float, optional
-        The regularization strength; default the configuration's ``training.lambda``.
+    lambda_ : float or "auto", optional
+        The regularization strength; default the configuration's ``training.lambda``. ``"auto"``:
+        every fit chooses its own by the evidence (:mod:`layernet.evidence`).
     folds, repeats, test_size, n_jobs, scheduler
         As for :func:`layernet.study.run`: the same folds of the same study data.
     callback : callable, optional
@@ -294,8 +295,9 @@ def learning_curve(
     ([10, 28], 2)
     """
     config = _config(config)
-    value = config.training.lambda_ if lambda_ is None else check_real(lambda_, "lambda_", low=0)
-    return _curve("learning", config, sizes, (float(value),), folds, repeats, test_size, n_jobs, scheduler, callback)
+    value = config.training.lambda_ if lambda_ is None else lambda_check(lambda_, "lambda_")
+    value = value if value == AUTO else float(value)  # "auto": every fit chooses its own by the evidence
+    return _curve("learning", config, sizes, (value,), folds, repeats, test_size, n_jobs, scheduler, callback)
 
 
 def validation_curve(
@@ -325,7 +327,7 @@ def validation_curve(
     ([0.0, 1.0], 'validation')
     """
     config = _config(config)
-    lambdas = _lambda_grid(lambdas)
+    lambdas = _lambda_grid(lambdas, auto=False)  # a curve over lambda: "auto" is no point on it
     return _curve("validation", config, (size,), lambdas, folds, repeats, test_size, n_jobs, scheduler, callback)
 
 

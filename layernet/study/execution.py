@@ -152,6 +152,9 @@ class _Outcome:
     theta: np.ndarray | None
     scaler: Scaler | None
     summary: dict
+    #: The lambda trained with (an auto fit's: the one it reached); an auto fit's effective parameters.
+    lambda_reached: float | None = None
+    effective_parameters: float | None = None
 
     def record(self) -> FitRecord:
         return FitRecord(
@@ -168,6 +171,8 @@ class _Outcome:
             self.evaluations,
             self.status,
             self.seconds,
+            self.lambda_reached,
+            self.effective_parameters,
         )
 
     def network(self, spec: _Spec) -> Network:
@@ -211,6 +216,8 @@ def _fit(task: _Task) -> _Outcome:
         net.theta.copy() if task.keep_theta else None,
         net.scaler,
         result.summary() if task.keep_theta else {},
+        float(result.lambda_),
+        None if result.evidence is None else float(result.evidence.effective_parameters),
     )
 
 
@@ -312,5 +319,7 @@ def _refit(best: Aggregate, settings: StudySettings, spec: _Spec, data: RunData)
         outcome.seconds,
         int(len(data.y_train)),
         int(len(data.y_test)),
+        outcome.lambda_reached,
+        outcome.effective_parameters,
     )
     return refit, outcome.network(spec)

@@ -56,6 +56,7 @@ from .grid import (
     _test_size,
 )
 from .records import (
+    AUTO,
     RULES,
     ArchitectureFit,
     FitRecord,
@@ -63,6 +64,8 @@ from .records import (
     StudyProgress,
     _field_name,
     aggregate,
+    lambda_order,
+    lambda_text,
     select,
     select_best,
     select_one_se,
@@ -106,8 +109,11 @@ def run(
         Numbers of hidden layers.
     widths : sequence of int >= 1
         Units in every hidden layer.
-    lambdas : sequence of float >= 0
-        Regularization strengths.
+    lambdas : sequence of float >= 0, or "auto"
+        Regularization strengths. ``"auto"`` is one more candidate whose fits choose their own
+        lambda by the evidence (:mod:`layernet.evidence`); each record keeps the lambda it reached
+        and its effective number of parameters, and the one-standard-error rule ranks it by the
+        mean lambda its fits reached.
     folds : int >= 2
         Stratified cross-validation folds of the study data (scikit-learn's ``StratifiedKFold``,
         shuffled with the configuration's seed).
@@ -335,7 +341,7 @@ def fit_architectures(
     Parameters
     ----------
     result : StudyResult
-    lambda_ : float, optional
+    lambda_ : float or "auto", optional
         One of the study's lambdas; default the smallest (the least regularized, where
         overfitting shows most).
     n_jobs, scheduler
@@ -352,10 +358,13 @@ def fit_architectures(
         raise LayerNetError(f"result must be a StudyResult, got {type(result).__name__}")
     settings = result.settings
     if lambda_ is None:
-        lambda_ = min(settings.lambdas)
-    value = check_real(lambda_, "lambda_")
+        lambda_ = min(settings.lambdas, key=lambda_order)
+    if isinstance(lambda_, str) and lambda_.strip().lower() == AUTO:
+        value = AUTO
+    else:
+        value = check_real(lambda_, "lambda_")
     if value not in settings.lambdas:
-        known = ", ".join(f"{item:g}" for item in settings.lambdas)
+        known = ", ".join(map(lambda_text, settings.lambdas))
         raise LayerNetError(f"lambda_ must be one of the study's lambdas ({known}), got {lambda_!r}")
     lambda_ = value
     n_jobs = _n_jobs(n_jobs)

@@ -30,11 +30,15 @@ from ..persistence import json_safe
 from ..study_defaults import BEST_FILE, FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
 from ..writing import atomic_write
 from .grid import GRID_KEYS, StudySettings
-from .records import RECORD_COLUMNS, FitRecord, _field_name
+from .records import AUTO, RECORD_COLUMNS, FitRecord, _field_name
 
+_OPTIONAL_COLUMNS = {"lambda_reached", "effective_parameters"}
 _INT_COLUMNS = {"depth", "width", "repeat", "fold", "n_parameters", "iterations", "evaluations"}
+#: The header of format 2 (before lambda "auto"): its rows trained with their own lambda.
+_COLUMNS_V2 = RECORD_COLUMNS[: RECORD_COLUMNS.index("seconds") + 1]
 #: The header of format 1 (before repeats): its rows are read as repeat 0.
-_COLUMNS_V1 = tuple(name for name in RECORD_COLUMNS if name != "repeat")
+_COLUMNS_V1 = tuple(name for name in _COLUMNS_V2 if name != "repeat")
+_HEADERS = (RECORD_COLUMNS, _COLUMNS_V2, _COLUMNS_V1)
 
 
 # -- results.csv ----------------------------------------------------------------------------------
@@ -48,7 +52,13 @@ def _csv_text(rows: Iterable[Iterable[str]]) -> str:
 
 def _cells(record: FitRecord) -> list[str]:
     values = record.to_dict()
-    return [repr(float(value)) if isinstance(value, float) else str(value) for value in map(values.get, RECORD_COLUMNS)]
+    return [_cell(values[name]) for name in RECORD_COLUMNS]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""  # not applicable: the effective parameters of a fit with a fixed lambda
+    return repr(float(value)) if isinstance(value, float) else str(value)
 
 
 def _header() -> str:
@@ -94,13 +104,17 @@ def _parse_row(cells: list[str], columns: tuple[str, ...] = RECORD_COLUMNS) -> F
             values[name] = cell
         elif name in _INT_COLUMNS:
             values[name] = int(cell)
+        elif name == "lambda" and cell == AUTO:
+            values[name] = AUTO
+        elif name in _OPTIONAL_COLUMNS and not cell:
+            values[name] = None
         else:
             values[name] = float(cell)
     return FitRecord(**{_field_name(name): value for name, value in values.items()})
 
 
 def _is_record(line: str) -> bool:
-    for columns in (RECORD_COLUMNS, _COLUMNS_V1):
+    for columns in _HEADERS:
         try:
             _parse_row(next(csv.reader([line])), columns)
         except (ValueError, csv.Error, StopIteration):
@@ -173,7 +187,7 @@ def _read_records(path: Path, settings: StudySettings, *, repair: bool) -> tuple
     if not rows:
         return {}, True
     header = tuple(rows[0][1])
-    if header not in (RECORD_COLUMNS, _COLUMNS_V1):
+    if header not in _HEADERS:
         raise LayerNetError(
             f"{path}: not a layernet study results file (its header is {','.join(header)[:80]!r}); "
             "move it away, or start over with force (--force)"
@@ -195,7 +209,7 @@ def _read_records(path: Path, settings: StudySettings, *, repair: bool) -> tuple
 
 def _write_sorted(path: Path, records: Iterable[FitRecord]) -> None:
     """Rewrite ``results.csv`` atomically with ``records`` in (depth, width, lambda, repeat, fold) order."""
-    text = _records_text(sorted(records, key=lambda record: record.key))
+    text = _records_text(sorted(records, key=lambda record: record.sort_key))
     atomic_write(path, lambda handle: handle.write(text), mode="w")
 
 
@@ -248,7 +262,7 @@ def _settings_from_stored(stored: dict, path: Path) -> StudySettings:
         return StudySettings(
             tuple(settings["depths"]),
             tuple(settings["widths"]),
-            tuple(map(float, settings["lambdas"])),
+            tuple(AUTO if value == AUTO else float(value) for value in settings["lambdas"]),
             settings["folds"],
             config,
             settings.get("repeats", 1),

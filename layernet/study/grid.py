@@ -19,6 +19,7 @@ from .._checks import check_int, check_real
 from ..config import RunConfig
 from ..errors import ConfigError, LayerNetError
 from ..study_defaults import DEFAULT_TEST_SIZE
+from .records import AUTO, lambda_order, lambda_text
 
 __all__ = ["StudySettings", "fit_seed"]
 
@@ -44,7 +45,7 @@ class StudySettings:
 
     depths: tuple[int, ...]
     widths: tuple[int, ...]
-    lambdas: tuple[float, ...]
+    lambdas: tuple  # floats, and "auto" last
     folds: int
     config: RunConfig
     repeats: int = 1
@@ -127,9 +128,13 @@ def fit_seed(
     return np.random.SeedSequence(seed, spawn_key=_spawn_key(role, depth, width, lambda_, fold))
 
 
-def _spawn_key(role: int, depth: int, width: int, lambda_: float, fold: int) -> tuple[int, ...]:
+#: The spawn-key word of lambda "auto": all ones, a NaN's bits, which no valid lambda has.
+_AUTO_BITS = 2**64 - 1
+
+
+def _spawn_key(role: int, depth: int, width: int, lambda_, fold: int) -> tuple[int, ...]:
     # lambda enters by its exact float64 bits: 0.1 and 0.1000000001 are different fits.
-    bits = int(np.float64(float(lambda_) + 0.0).view(np.uint64))
+    bits = _AUTO_BITS if lambda_ == AUTO else int(np.float64(float(lambda_) + 0.0).view(np.uint64))
     return (role, int(depth), int(width), bits, int(fold))
 
 
@@ -141,9 +146,22 @@ def _int_grid(values, name: str) -> tuple[int, ...]:
     return _unique_sorted([check_int(value, f"{name}[{i}]", low=1) for i, value in enumerate(items)], name)
 
 
-def _lambda_grid(values) -> tuple[float, ...]:
-    items = _as_list(values, "lambdas", "numbers")
-    return _unique_sorted([check_real(value, f"lambdas[{i}]", low=0) for i, value in enumerate(items)], "lambdas")
+def _lambda_grid(values, *, auto: bool = True) -> tuple:
+    """The lambdas, checked and sorted; ``"auto"`` (each fit's own evidence, :mod:`layernet.evidence`) last."""
+    items = _as_list(values, "lambdas", "numbers or 'auto'" if auto else "numbers")
+    checked = []
+    for i, value in enumerate(items):
+        if auto and isinstance(value, str) and value.strip().lower() == AUTO:
+            checked.append(AUTO)
+        elif isinstance(value, str):
+            expected = "a finite number >= 0 or 'auto'" if auto else "a finite number >= 0"
+            raise LayerNetError(f"lambdas[{i}] must be {expected}, got {value!r}")
+        else:
+            checked.append(check_real(value, f"lambdas[{i}]", low=0))
+    repeated = sorted({value for value in checked if checked.count(value) > 1}, key=lambda_order)
+    if repeated:
+        raise LayerNetError(f"lambdas lists {', '.join(map(lambda_text, repeated))} more than once")
+    return tuple(sorted(checked, key=lambda_order))
 
 
 def _as_list(values, name: str, kind: str) -> list:

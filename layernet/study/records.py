@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import LayerNetError
 from ..network import Network
+from ..study_defaults import AUTO, lambda_order, lambda_text
 
 __all__ = [
     "RECORD_COLUMNS",
@@ -29,7 +30,11 @@ __all__ = [
     "select_one_se",
     "select",
     "one_se_index",
+    "AUTO",
+    "lambda_order",
+    "lambda_text",
 ]
+
 
 #: The rules a study can choose its configuration by: the one-standard-error rule (the
 #: default) and the highest mean validation accuracy.
@@ -54,6 +59,8 @@ RECORD_COLUMNS = (
     "evaluations",
     "status",
     "seconds",
+    "lambda_reached",
+    "effective_parameters",
 )
 
 
@@ -65,8 +72,9 @@ class FitRecord:
     ----------
     depth, width : int
         Hidden layers, and units in each.
-    lambda_ : float
-        The regularization strength (``lambda`` in files).
+    lambda_ : float or "auto"
+        The regularization strength (``lambda`` in files); ``"auto"``: chosen by the fit's
+        evidence (:mod:`layernet.evidence`).
     repeat : int
         Which repetition of the cross-validation, ``0 .. repeats - 1``: each repeat splits the
         study data into folds afresh (repeat 0 is the split of a study without repeats).
@@ -100,11 +108,24 @@ class FitRecord:
     evaluations: int
     status: str
     seconds: float
+    #: The lambda trained with: ``lambda_``, or the one an auto fit reached.
+    lambda_reached: float | None = None
+    #: An auto fit's effective number of parameters (None for a fixed lambda).
+    effective_parameters: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.lambda_ != AUTO and self.lambda_reached is None:
+            object.__setattr__(self, "lambda_reached", float(self.lambda_))
 
     @property
     def key(self) -> tuple[int, int, float, int, int]:
         """``(depth, width, lambda_, repeat, fold)``: what identifies a fit within a study."""
         return (self.depth, self.width, self.lambda_, self.repeat, self.fold)
+
+    @property
+    def sort_key(self) -> tuple:
+        """:attr:`key` in grid order (``"auto"`` after the numbers)."""
+        return (self.depth, self.width, lambda_order(self.lambda_), self.repeat, self.fold)
 
     def to_dict(self) -> dict:
         """The record as plain values, keyed by :data:`RECORD_COLUMNS`."""
@@ -139,6 +160,14 @@ class Aggregate:
     iterations_mean: float
     n_converged: int
     seconds: float
+    #: The mean lambda the fits trained with (an auto configuration's: what its fits reached).
+    lambda_reached_mean: float | None = None
+    #: An auto configuration's mean effective number of parameters (None for a fixed lambda).
+    effective_parameters_mean: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.lambda_ != AUTO and self.lambda_reached_mean is None:
+            object.__setattr__(self, "lambda_reached_mean", float(self.lambda_))
 
     @property
     def key(self) -> tuple[int, int, float]:
@@ -175,6 +204,14 @@ class Refit:
     seconds: float
     n_train: int
     n_test: int
+    #: The lambda trained with (an auto refit's: the one it reached) and an auto refit's
+    #: effective number of parameters (None otherwise).
+    lambda_reached: float | None = None
+    effective_parameters: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.lambda_ != AUTO and self.lambda_reached is None:
+            object.__setattr__(self, "lambda_reached", float(self.lambda_))
 
     def to_dict(self) -> dict:
         values = asdict(self)
@@ -236,7 +273,7 @@ def aggregate(records: Iterable[FitRecord]) -> list[Aggregate]:
         groups.setdefault((record.depth, record.width, record.lambda_), []).append(record)
     nan = math.nan
     result = []
-    for (depth, width, lambda_), group in sorted(groups.items()):
+    for (depth, width, lambda_), group in sorted(groups.items(), key=lambda item: _group_order(item[0])):
         train_acc = np.array([r.train_accuracy for r in group])
         val_acc = np.array([r.validation_accuracy for r in group])
         result.append(
@@ -255,6 +292,8 @@ def aggregate(records: Iterable[FitRecord]) -> list[Aggregate]:
                 iterations_mean=float(np.mean([r.iterations for r in group])),
                 n_converged=sum(r.status == "converged" for r in group),
                 seconds=float(sum(r.seconds for r in group)),
+                lambda_reached_mean=float(np.mean([r.lambda_reached for r in group])) if lambda_ == AUTO else lambda_,
+                effective_parameters_mean=_mean_of_known([r.effective_parameters for r in group]),
             )
         )
     return result
@@ -369,8 +408,19 @@ def _complete(aggregates: Iterable[Aggregate], folds: int | None) -> list[Aggreg
     return [item for item in aggregates if folds is None or item.n_folds == folds]
 
 
+def _mean_of_known(values) -> float | None:
+    known = [value for value in values if value is not None]
+    return float(np.mean(known)) if known else None
+
+
+def _group_order(key: tuple) -> tuple:
+    depth, width, lambda_ = key
+    return (depth, width, lambda_order(lambda_))
+
+
 def _simplicity_key(item: Aggregate):
-    return (item.n_parameters, -item.lambda_, item.depth, item.width)
+    # An auto configuration is as simple as the lambda its fits reached, on average.
+    return (item.n_parameters, -item.lambda_reached_mean, item.depth, item.width)
 
 
 def _rank_key(item: Aggregate):

@@ -18,7 +18,7 @@ from ..study_defaults import FORMAT, FORMAT_VERSION
 from ..writing import atomic_write
 from .folder import _records_text
 from .grid import StudySettings
-from .records import RECORD_COLUMNS, Aggregate, FitRecord, Refit, _file_name, _rank_key
+from .records import AUTO, RECORD_COLUMNS, Aggregate, FitRecord, Refit, _file_name, _rank_key
 
 __all__ = ["StudyResult"]
 
@@ -80,7 +80,7 @@ class StudyResult:
     def get(self, depth: int, width: int, lambda_: float) -> Aggregate | None:
         """The aggregate of one configuration, or None if it has no record."""
         for item in self.aggregates:
-            if item.key == (depth, width, float(lambda_)):
+            if item.key == (depth, width, lambda_ if lambda_ == AUTO else float(lambda_)):
                 return item
         return None
 
