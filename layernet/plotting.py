@@ -456,12 +456,10 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
     plt = _pyplot()
     depths = sorted({fit.depth for fit in fits})
     widths = sorted({fit.width for fit in fits})
-    figure, axes = plt.subplots(
-        len(depths),
-        len(widths),
-        figsize=(panel_size * len(widths), 0.95 * panel_size * len(depths) + 0.5),
-        squeeze=False,
-    )
+    # At least 6 inches wide, so one or two panels still leave the caption a readable width.
+    figure_width = max(panel_size * len(widths), 6.0)
+    panels_height = 0.95 * panel_size * len(depths)
+    figure, axes = plt.subplots(len(depths), len(widths), figsize=(figure_width, panels_height + 0.5), squeeze=False)
     for ax in axes.flat:
         ax.set_visible(False)
     best = _framed_fit(fits)
@@ -471,6 +469,7 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
         panel_title = f"{fit.depth}x{fit.width}: train {fit.train_accuracy:.2f}, val {fit.validation_accuracy:.2f}"
         plot_decision_boundary(fit.network, X, y, ax=ax, resolution=resolution, title=panel_title, legend=False)
         ax.collections[-1].set_sizes([9])  # the data points: smaller in a small panel
+        ax.set_box_aspect(0.95)  # a panel's own shape, however wide the figure is for its caption
         ax.title.set_fontsize(8)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -491,10 +490,14 @@ def plot_study_boundaries(fits, X, y, *, resolution: int = 120, panel_size: floa
             f"Decision boundaries at lambda = {lambdas} "
             f"(trained on all study data); accuracies: mean over {folds} cross-validation folds"
         )
-    # The title and the caption wrapped to the figure's width, as every other title here.
+    # The title and the caption wrapped to the figure's width, as every other title here, and the
+    # figure made tall enough for their lines (tight_layout cannot fit them into too short a one).
     width_inches = figure.get_figwidth() - 0.3
-    figure.suptitle(fit_text(title, width_inches, 10), fontsize=10)
+    heading = fit_text(title, width_inches, 10)
     caption = fit_text(_boundaries_caption(fits, best, chosen), width_inches, 8)
+    text_height = 1.4 * (10 * (heading.count("\n") + 1) + 8 * (caption.count("\n") + 1)) / 72
+    figure.set_size_inches(figure_width, panels_height + text_height + 0.5)
+    figure.suptitle(heading, fontsize=10)
     # A figure-level x label, so tight_layout (here and in save_figure) leaves room for it.
     figure.supxlabel(caption, fontsize=8, x=0.01, ha="left", multialignment="left")
     figure.tight_layout()

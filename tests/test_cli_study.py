@@ -229,3 +229,19 @@ def test_study_help_loads_no_heavy_modules():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_lambdas_auto_from_the_command_line_shows_the_lambda_reached_and_the_effective_parameters(tmp_path, config):
+    args = ["study", str(config), "--depths", "1", "--widths", "3", "--lambdas", "0.1,auto", "--folds", "2"]
+    result = runner.invoke(app, [*args, "--n-jobs", "1", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "auto " in result.output and "eff." in result.output
+    header, *rows = (tmp_path / "s" / "results.csv").read_text().splitlines()
+    assert header.endswith("lambda_reached,effective_parameters")
+    assert sum(row.split(",")[2] == "auto" for row in rows) == 2
+
+
+def test_a_lambda_list_with_another_word_is_a_usage_error(tmp_path, config):
+    result = _study(config, tmp_path / "s", "--lambdas", "0.1,often")
+    assert result.exit_code == 2
+    assert "numbers or auto" in result.output

@@ -704,3 +704,57 @@ def test_a_grid_too_large_for_memory_is_refused_before_any_fit(tmp_path):
     with pytest.raises(ln.ConfigError, match=r"needs at least .* of memory"):
         study.run(tiny_config(), depths=[3], widths=[10**7], lambdas=[0.0], folds=2, n_jobs=1, directory=tmp_path)
     assert not (tmp_path / "results.csv").exists()
+
+
+# -- lambda "auto": a candidate whose fits choose their own lambda by the evidence ----------------
+
+
+@pytest.fixture(scope="module")
+def auto_study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("auto") / "study"
+    config = tiny_config(**{"training.max_iter": 120, "training.method": "lbfgs"})
+    ran = study.run(config, depths=[1], widths=[3], lambdas=["auto", 0.1], folds=2, n_jobs=1, directory=out)
+    return ran, out
+
+
+def test_an_auto_candidate_records_the_lambda_each_fit_reached_and_its_effective_parameters(auto_study):
+    ran, out = auto_study
+    assert ran.settings.lambdas == (0.1, "auto")  # numbers first, "auto" last
+    auto = [record for record in ran.records if record.lambda_ == "auto"]
+    fixed = [record for record in ran.records if record.lambda_ == 0.1]
+    assert len(auto) == len(fixed) == 2
+    for record in auto:
+        assert record.lambda_reached > 0 and record.lambda_reached != evidence_start()
+        assert 0 < record.effective_parameters <= record.n_parameters
+    assert all(record.lambda_reached == 0.1 and record.effective_parameters is None for record in fixed)
+    item = ran.get(1, 3, "auto")
+    assert item.lambda_reached_mean == pytest.approx(np.mean([r.lambda_reached for r in auto]))
+    assert item.effective_parameters_mean == pytest.approx(np.mean([r.effective_parameters for r in auto]))
+    # The folder reads back the same records; summary.json has the means.
+    assert study.load(out).records == ran.records
+    summary = json.loads((out / study.SUMMARY_FILE).read_text())
+    assert {entry["lambda"] for entry in summary["aggregates"]} == {0.1, "auto"}
+    # Its fits are seeded apart from every fixed lambda's.
+    assert execution._spawn_key(0, 1, 3, "auto", 0) != execution._spawn_key(0, 1, 3, 0.1, 0)
+
+
+def test_the_one_se_rule_ranks_auto_by_the_mean_lambda_its_fits_reached():
+    def candidate(lambda_, reached, mean):
+        return Aggregate(1, 3, lambda_, 17, 5, 1.0, 0.0, mean, 0.0, 0.02, 0.1, 9.0, 5, 1.0, reached, 14.0)
+
+    weak, auto, strong = candidate(0.01, None, 0.95), candidate("auto", 0.5, 0.95), candidate(1.0, None, 0.95)
+    # Equal means and sizes: the larger lambda is simpler, and auto counts as the 0.5 it reached.
+    assert study.select_one_se([weak, auto]) is auto
+    assert study.select_one_se([auto, strong]) is strong
+
+
+@pytest.mark.parametrize("bad", [["often"], [0.1, "auto", "AUTO"]])
+def test_a_lambda_grid_with_a_word_other_than_auto_or_auto_twice_is_refused(bad):
+    with pytest.raises(ln.LayerNetError, match="lambdas"):
+        study.run(tiny_config(), depths=[1], widths=[1], lambdas=bad, folds=2, n_jobs=1)
+
+
+def evidence_start():
+    from layernet.evidence import AUTO_START
+
+    return AUTO_START
