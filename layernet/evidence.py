@@ -224,7 +224,10 @@ def _dense_trace(G: np.ndarray, mask: np.ndarray) -> float:
         # sample): a tiny ridge there leaves the weights' block of G^-1 as it is.
         scale = float(np.mean(np.diag(G))) or 1.0
         G[np.diag_indices_from(G)] += 1e-10 * scale * (1.0 - mask)
-        L = cholesky(G, lower=True)
+        try:
+            L = cholesky(G, lower=True)
+        except LinAlgError:
+            raise LayerNetError("the Gauss-Newton matrix is singular on the weights at these parameters") from None
     columns = np.flatnonzero(mask)
     unit = np.zeros((G.shape[0], columns.size))
     unit[columns, np.arange(columns.size)] = 1.0
@@ -316,6 +319,16 @@ def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor
         try:
             estimate = reestimate(net, x, X, Y, lambda_, **limits)
             made += 1
+        except KeyboardInterrupt:
+            joined.status = "interrupted"
+            joined.message = (
+                "interrupted by the user (Ctrl-C) during a re-estimation of lambda; kept the parameters of the last "
+                f"phase (trained with lambda {lambda_:.6g})"
+            )
+            break
+        except LayerNetError as failure:
+            joined.message = f"{joined.message}; lambda not re-estimated further ({failure}): kept {lambda_:.6g}"
+            break
         finally:
             spent += time.perf_counter() - start
         change = abs(estimate.lambda_ - lambda_) / lambda_

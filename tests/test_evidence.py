@@ -222,3 +222,33 @@ def test_a_config_with_lambda_auto_trains_and_reports_what_it_reached(tmp_path):
     assert run.metrics["lambda_auto"] is True
     assert run.metrics["lambda"] == run.result.lambda_ > 0
     assert run.metrics["evidence"]["effective_parameters"] <= run.network.n_params
+
+
+def test_ctrl_c_during_a_re_estimation_ends_the_run_interrupted_with_the_last_phase(monkeypatch):
+    X, y = ln.datasets.make_moons(100, 0.2, rng=np.random.RandomState(2))
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    real = evidence.reestimate
+    monkeypatch.setattr(evidence, "reestimate", interrupted)
+    net = ln.Network([2, 3, 2]).init(0)
+    result = ln.train(net, X, y, lambda_="auto", method="lbfgs")
+    assert result.status == "interrupted" and "re-estimation" in result.message
+    assert result.evidence.cycles == 1 and len(result.evidence.lambdas) == 2
+    assert np.array_equal(net.theta, result.theta) and np.isfinite(net.theta).all()
+
+
+def test_a_float32_network_and_several_regression_outputs_re_estimate_too():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 3))
+    Y = np.c_[X @ [1.0, -1.0, 0.5], np.sin(X[:, 0])] + rng.normal(scale=0.3, size=(80, 2))
+    net = ln.Network([3, 4, 2], hidden="tanh", output="identity", dtype="float32").init(0)
+    result = ln.train(net, X, Y, lambda_="auto", method="lbfgs", max_iter=2000)
+    assert result.evidence.cycles >= 1 and result.lambda_ > 0
+    assert 0 < result.evidence.gamma <= result.evidence.n_weights
+    assert result.evidence.beta > 0 and np.isfinite(net.theta).all()
