@@ -142,7 +142,15 @@ def study(
     with more depths, widths, lambdas or repeats to grow the study (only the new fits run).
     """
     import_activations(imports)
-    cfg = cap_threads(load_run_config(config, parse_sets(sets), data, label), quiet)
+    overrides = parse_sets(sets)
+    for override in overrides:
+        if override.key == "training.lambda" and not learning_curve:
+            # The grid's --lambdas replace it; taking it silently would run another study than asked.
+            raise ln.LayerNetError(
+                f"{override.origin}: a study tries the lambdas of --lambdas (auto among them: each fit's own by the "
+                "evidence); training.lambda is used only by --learning-curve"
+            )
+    cfg = cap_threads(load_run_config(config, overrides, data, label), quiet)
     if learning_curve or validation_curve:
         if learning_curve and validation_curve:
             raise ln.LayerNetError("--learning-curve and --validation-curve are two runs: give one of them")

@@ -245,3 +245,10 @@ def test_a_lambda_list_with_another_word_is_a_usage_error(tmp_path, config):
     result = _study(config, tmp_path / "s", "--lambdas", "0.1,often")
     assert result.exit_code == 2
     assert "numbers or auto" in result.output
+
+
+def test_setting_training_lambda_for_a_grid_study_is_refused_not_ignored(tmp_path, config):
+    result = _study(config, tmp_path / "s", "--set", "training.lambda=auto")
+    assert result.exit_code == 1
+    assert "--set training.lambda=auto" in result.output and "--lambdas" in result.output
+    assert not (tmp_path / "s").exists()
