@@ -103,16 +103,15 @@ class EvidenceEstimate:
     trace: str
 
 
-@dataclass
-class Evidence:
+@dataclass(frozen=True)
+class Evidence(EvidenceEstimate):
     """What a ``lambda_="auto"`` run reached: :attr:`layernet.TrainResult.evidence`.
+
+    The last re-estimation's fields (see :class:`EvidenceEstimate`), except ``lambda_``: here the
+    lambda the final parameters were trained with (the last phase's), and the run's record.
 
     Attributes
     ----------
-    lambda_ : float
-        The lambda the final parameters were trained with.
-    alpha, beta, gamma, effective_parameters, n_weights, n_params, trace
-        The last re-estimation's (see :class:`EvidenceEstimate`).
     lambdas : list of float
         The lambda of every optimizer phase, the first being :data:`AUTO_START`.
     phase_iterations : list of int
@@ -126,14 +125,6 @@ class Evidence:
         Time spent re-estimating (the optimizer phases' time is the result's ``seconds``).
     """
 
-    lambda_: float
-    alpha: float
-    beta: float | None
-    gamma: float
-    effective_parameters: float
-    n_weights: int
-    n_params: int
-    trace: str
     lambdas: list = field(default_factory=list)
     phase_iterations: list = field(default_factory=list)
     cycles: int = 0
@@ -142,7 +133,7 @@ class Evidence:
 
     def summary(self) -> dict:
         """Plain JSON-ready values."""
-        return {key: value for key, value in dataclasses.asdict(self).items()}
+        return dataclasses.asdict(self)
 
 
 def reestimate(net, theta, X, Y, lambda_: float, *, dense_limit: int = DENSE_LIMIT, probes: int = HUTCHINSON_PROBES):
@@ -356,23 +347,17 @@ def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor
         lambda_ = estimate.lambda_
     if settled:
         joined.message = (
-            f"{joined.message}; lambda settled at {lambda_:.6g} after {len(lambdas)} re-estimation(s) "
+            f"{joined.message}; lambda settled at {lambda_:.6g} after {made} re-estimation(s) "
             f"(effective parameters {estimate.effective_parameters:.1f} of {estimate.n_params})"
         )
     joined.max_iter = max_iter
     joined.seconds += spent
     if estimate is None:
         # Stopped before the first re-estimation: report the starting prior as it stands.
-        estimate = EvidenceEstimate(lambda_, math.nan, None, math.nan, math.nan, 0, net.n_params, "none")
+        weights = sum(layer.n_in * layer.n_out for layer in net.layers)
+        estimate = EvidenceEstimate(lambda_, math.nan, None, math.nan, math.nan, weights, net.n_params, "none")
     evidence = Evidence(
-        lambda_=lambda_,
-        alpha=estimate.alpha,
-        beta=estimate.beta,
-        gamma=estimate.gamma,
-        effective_parameters=estimate.effective_parameters,
-        n_weights=estimate.n_weights,
-        n_params=estimate.n_params,
-        trace=estimate.trace,
+        **{**dataclasses.asdict(estimate), "lambda_": lambda_},
         lambdas=lambdas,
         phase_iterations=phase_iterations,
         cycles=made,
