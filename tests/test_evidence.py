@@ -252,3 +252,26 @@ def test_a_float32_network_and_several_regression_outputs_re_estimate_too():
     assert result.evidence.cycles >= 1 and result.lambda_ > 0
     assert 0 < result.evidence.gamma <= result.evidence.n_weights
     assert result.evidence.beta > 0 and np.isfinite(net.theta).all()
+
+
+def test_a_bias_whose_unit_is_saturated_everywhere_is_left_out_of_the_trace():
+    # Hidden unit 2's sigmoid sits at 1 on every sample (its z is 800 or more), so its bias and
+    # weights carry no curvature from the data: G's row of that bias is zero, G is singular.
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-1, 1, size=(30, 2))
+    y = X @ [1.0, -2.0] + rng.normal(scale=0.1, size=30)
+    net = ln.Network([2, 2, 1], output="identity").init(0)
+    first = net.packer.unpack(net.theta)[0]  # (2, 3): bias column first, a view of theta
+    first[1] = [1000.0, 100.0, 100.0]  # bias 1000, inputs within +-1
+    lambda_, m = 0.3, len(X)
+    G = net.gauss_newton_matrix(None, X, y, lambda_)
+    dead = net.packer.offsets[0] + 3  # row 1, column 0 of the first block: the saturated unit's bias
+    assert np.abs(G[dead]).max() < 1e-300
+    keep = np.delete(np.arange(net.n_params), dead)
+    mask = np.ones(net.n_params)
+    for block in net.packer.unpack(mask):
+        block[:, 0] = 0.0
+    inverse = np.linalg.inv(G[np.ix_(keep, keep)])
+    gamma = mask.sum() - lambda_ / m * np.dot(np.diag(inverse), mask[keep])
+    estimate = evidence.reestimate(net, net.theta, X, y.reshape(-1, 1), lambda_)
+    assert estimate.gamma == pytest.approx(gamma, rel=1e-6)  # the ridge touches every bias by 1e-10
