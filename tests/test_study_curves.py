@@ -354,3 +354,16 @@ def test_cli_sizes_keep_counts_and_fractions_apart():
     assert study_command._sizes(study_command._SIZES) == list(study.DEFAULT_SIZES)  # the default ends at 1.0
     with pytest.raises(ln.LayerNetError, match="--sizes: 'half' is not a sample count or a fraction"):
         study_command._sizes("10,half")
+
+
+def test_a_learning_curve_at_lambda_auto_runs_draws_and_refuses_auto_on_a_validation_curve():
+    cfg = tiny_config(**{"training.lambda": "auto", "training.method": "lbfgs", "training.max_iter": 60})
+    curve = study.learning_curve(cfg, sizes=[10, 1.0], folds=2, n_jobs=1)
+    assert [item.lambda_ for item in curve.summary] == ["auto", "auto"]
+    from layernet import plotting
+
+    ax = plotting.plot_learning_curve(curve)
+    assert "lambda = auto" in ax.get_title()
+    matplotlib.pyplot.close(ax.figure)
+    with pytest.raises(ln.LayerNetError, match=r"lambdas\[1\] must be a finite number >= 0, got 'auto'"):
+        study.validation_curve(cfg, lambdas=[0.0, "auto"], folds=2, n_jobs=1)
