@@ -111,7 +111,7 @@ class Settings:
         if quick:  # one point per repetition: an evaluator caches nothing, so every call is a full evaluation
             return cls(
                 quick, tiny, 3, 1, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02,
-                growth_rows=(1000, 30_000), growth_reps=2, chunk_batches=(5000,),
+                growth_rows=(1000, 10_000), growth_reps=2, chunk_batches=(5000,),
             )  # fmt: skip
         return cls(
             quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05,
@@ -192,13 +192,14 @@ def distinct_thetas(net, count: int, seed: int = 1) -> list[np.ndarray]:
 # -- timing ------------------------------------------------------------------------------------
 
 
-def interleaved(contenders: dict, settings: Settings) -> dict:
+def interleaved(contenders: dict, settings: Settings, repeat_short: bool = True) -> dict:
     """Median seconds per call of each ``name -> (function, [args...][, context])``, timed in turns.
 
     Each contender is warmed up, then every repetition times one block per contender, the order
     rotating from one repetition to the next; a block calls the function on every argument
     (distinct points), repeated until it lasts ``settings.block_seconds``. ``context``, if given,
     is a zero-argument factory of a context manager entered around each block (untimed).
+    ``repeat_short=False``: ``settings.reps`` repetitions, however short the blocks.
     """
     inner, blocks = {}, {}
     for name, (function, args, *context) in contenders.items():
@@ -215,7 +216,9 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
         blocks[name] = per_call * len(args) * inner[name]
     # Short blocks are cheap: repeat them more (up to 3x) so that a noisy neighbour averages out.
     slowest = max(blocks.values())
-    reps = settings.reps if settings.tiny else max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
+    reps = settings.reps
+    if repeat_short and not settings.tiny:
+        reps = max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
     samples = {name: [] for name in contenders}
     names = list(contenders)
     for rep in range(reps):
@@ -261,15 +264,16 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
             def blog(theta, p=p, Y=Y):
                 return blog_cost_and_grad(theta, p.X, Y, p.sizes, p.hidden, p.lambda_)
 
-            # Identical problems first: equal costs and gradients at the same point.
+            # Identical problems first: equal costs and gradients at the same point (quick: the blog's
+            # on P1 and P2 only, where it is timed).
+            quick_p3 = settings.quick and not settings.tiny and p is probs[-1]
             with blas_threads(1):
                 J, grad = ours(thetas[0])
             J_sk, grad_sk = sk(packed[0])
-            J_blog, grad_blog = blog(thetas[0])
-            for other, other_grad, who in (
-                (J_sk, sk.unpack_grad(grad_sk), "scikit-learn"),
-                (J_blog, grad_blog, "blog"),
-            ):
+            others = [(J_sk, sk.unpack_grad(grad_sk), "scikit-learn")]
+            if not quick_p3:
+                others.append((*blog(thetas[0]), "blog"))
+            for other, other_grad, who in others:
                 if not math.isclose(J, other, rel_tol=1e-10):
                     raise AssertionError(f"{p.name}: layernet cost {J!r} != {who} cost {other!r}")
                 diff = np.linalg.norm(grad - other_grad) / np.linalg.norm(grad)
@@ -280,8 +284,8 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
             "scikit-learn": (sk, packed, lambda threads=threads: blas_threads(threads)),
             "blog": (blog, thetas, lambda threads=threads: blas_threads(threads)),
         }
-        if settings.quick and not settings.tiny and p is probs[-1]:
-            del contenders["blog"]  # quick: its second on P3 is no target's (its agreement is checked above)
+        if quick_p3:
+            del contenders["blog"]  # its second on P3 is no target's
         times = interleaved(contenders, settings)
         row = {
             "problem": p.name,
@@ -331,6 +335,7 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "blas2": (blas2, thetas, lambda: blas_threads(2)),
             },
             settings,
+            repeat_short=not settings.quick,  # quick: no target depends on this section
         )
         rows.append(
             {
