@@ -108,10 +108,10 @@ class Settings:
                 growth_rows=(2000,), growth_sizes=(10, 16, 16, 4), growth_reps=1, growth_budget="600kB",
                 chunk_batches=(100, 30),
             )  # fmt: skip
-        if quick:
+        if quick:  # one point per repetition: an evaluator caches nothing, so every call is a full evaluation
             return cls(
-                quick, tiny, 3, 2, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02,
-                growth_rows=(1000, 30_000), growth_reps=2, chunk_batches=(5000,),
+                quick, tiny, 3, 1, 20000, (100, 256, 256, 10), None, 1, 3, 2, 0.02,
+                growth_rows=(1000, 10_000), growth_reps=2, chunk_batches=(5000,),
             )  # fmt: skip
         return cls(
             quick, tiny, 7, 3, 20000, (100, 256, 256, 10), None, 3, 9, 3, 0.05,
@@ -192,13 +192,14 @@ def distinct_thetas(net, count: int, seed: int = 1) -> list[np.ndarray]:
 # -- timing ------------------------------------------------------------------------------------
 
 
-def interleaved(contenders: dict, settings: Settings) -> dict:
+def interleaved(contenders: dict, settings: Settings, repeat_short: bool = True) -> dict:
     """Median seconds per call of each ``name -> (function, [args...][, context])``, timed in turns.
 
     Each contender is warmed up, then every repetition times one block per contender, the order
     rotating from one repetition to the next; a block calls the function on every argument
     (distinct points), repeated until it lasts ``settings.block_seconds``. ``context``, if given,
     is a zero-argument factory of a context manager entered around each block (untimed).
+    ``repeat_short=False``: ``settings.reps`` repetitions, however short the blocks.
     """
     inner, blocks = {}, {}
     for name, (function, args, *context) in contenders.items():
@@ -215,7 +216,9 @@ def interleaved(contenders: dict, settings: Settings) -> dict:
         blocks[name] = per_call * len(args) * inner[name]
     # Short blocks are cheap: repeat them more (up to 3x) so that a noisy neighbour averages out.
     slowest = max(blocks.values())
-    reps = settings.reps if settings.tiny else max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
+    reps = settings.reps
+    if repeat_short and not settings.tiny:
+        reps = max(settings.reps, min(3 * settings.reps, math.ceil(1.0 / slowest)))
     samples = {name: [] for name in contenders}
     names = list(contenders)
     for rep in range(reps):
@@ -261,63 +264,62 @@ def section_evaluation(settings: Settings, probs: list[Problem]) -> list[dict]:
             def blog(theta, p=p, Y=Y):
                 return blog_cost_and_grad(theta, p.X, Y, p.sizes, p.hidden, p.lambda_)
 
-            # Identical problems first: equal costs and gradients at the same point.
+            # Identical problems first: equal costs and gradients at the same point (quick: the blog's
+            # on P1 and P2 only, where it is timed).
+            quick_p3 = settings.quick and not settings.tiny and p is probs[-1]
             with blas_threads(1):
                 J, grad = ours(thetas[0])
             J_sk, grad_sk = sk(packed[0])
-            J_blog, grad_blog = blog(thetas[0])
-            for other, other_grad, who in (
-                (J_sk, sk.unpack_grad(grad_sk), "scikit-learn"),
-                (J_blog, grad_blog, "blog"),
-            ):
+            others = [(J_sk, sk.unpack_grad(grad_sk), "scikit-learn")]
+            if not quick_p3:
+                others.append((*blog(thetas[0]), "blog"))
+            for other, other_grad, who in others:
                 if not math.isclose(J, other, rel_tol=1e-10):
                     raise AssertionError(f"{p.name}: layernet cost {J!r} != {who} cost {other!r}")
                 diff = np.linalg.norm(grad - other_grad) / np.linalg.norm(grad)
                 if diff > 1e-9:
                     raise AssertionError(f"{p.name}: gradients differ from {who}'s by {diff:.3g}")
-        times = interleaved(
-            {
-                "layernet": (ours, thetas, lambda: blas_threads(1)),
-                "scikit-learn": (sk, packed, lambda threads=threads: blas_threads(threads)),
-                "blog": (blog, thetas, lambda threads=threads: blas_threads(threads)),
-            },
-            settings,
-        )
-        rows.append(
-            {
-                "problem": p.name,
-                "label": p.label,
-                "n_samples": len(p.X),
-                "threads": threads,
-                "cost": J,
-                "layernet_s": times["layernet"],
-                "sklearn_s": times["scikit-learn"],
-                "blog_s": times["blog"],
-                "ratio_vs_sklearn": times["layernet"] / times["scikit-learn"],
-                "blog_ratio_vs_sklearn": times["blog"] / times["scikit-learn"],
-            }
-        )
+        contenders = {
+            "layernet": (ours, thetas, lambda: blas_threads(1)),
+            "scikit-learn": (sk, packed, lambda threads=threads: blas_threads(threads)),
+            "blog": (blog, thetas, lambda threads=threads: blas_threads(threads)),
+        }
+        if quick_p3:
+            del contenders["blog"]  # its second on P3 is no target's
+        times = interleaved(contenders, settings)
+        row = {
+            "problem": p.name,
+            "label": p.label,
+            "n_samples": len(p.X),
+            "threads": threads,
+            "cost": J,
+            "layernet_s": times["layernet"],
+            "sklearn_s": times["scikit-learn"],
+            "ratio_vs_sklearn": times["layernet"] / times["scikit-learn"],
+        }
+        if "blog" in times:
+            row.update(blog_s=times["blog"], blog_ratio_vs_sklearn=times["blog"] / times["scikit-learn"])
+        rows.append(row)
     return rows
+
+
+def synthetic(rows: int, rs: np.random.RandomState) -> Problem:
+    """P3's network on ``rows`` samples of the same kind of data: the sizes between P2 and P3."""
+    X = rs.standard_normal((rows, 100))
+    y = rs.randint(0, 10, rows)
+    return Problem(f"S{rows}", f"synthetic {rows}x100, 100-256-256-10 tanh", X, y, [100, 256, 256, 10], "tanh", 1e-3)
 
 
 def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
     cases = list(probs)
-    if not (settings.tiny or settings.quick):  # the in-between sizes: full runs only
-        rs = np.random.RandomState(1)
+    rs = np.random.RandomState(1)
+    if settings.quick and not settings.tiny:
+        # P3 on two BLAS threads alone took 15-20 s of the quick run; S5000 is past the rule's
+        # threshold too, at a quarter of the work.
+        cases[-1] = synthetic(5000, rs)
+    elif not settings.tiny:  # the in-between sizes: full runs only
         for rows_ in (1000, 5000):
-            X = rs.standard_normal((rows_, 100))
-            cases.insert(
-                -1,
-                Problem(
-                    f"S{rows_}",
-                    f"synthetic {rows_}x100, 100-256-256-10 tanh",
-                    X,
-                    rs.randint(0, 10, rows_),
-                    [100, 256, 256, 10],
-                    "tanh",
-                    1e-3,
-                ),
-            )
+            cases.insert(-1, synthetic(rows_, rs))
     rows = []
     for p in cases:
         net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
@@ -333,6 +335,7 @@ def section_threads(settings: Settings, probs: list[Problem]) -> list[dict]:
                 "blas2": (blas2, thetas, lambda: blas_threads(2)),
             },
             settings,
+            repeat_short=not settings.quick,  # quick: no target depends on this section
         )
         rows.append(
             {
@@ -405,7 +408,8 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
     flops = p3_flops(len(p3.X), p3.sizes)
     threads = p3.threads
     result = {"flops": flops, "threads": threads}
-    for dtype in ("float64", "float32"):
+    # quick: float64 only, the target's
+    for dtype in ("float64",) if settings.quick and not settings.tiny else ("float64", "float32"):
         net = ln.Network(p3.sizes, hidden=p3.hidden, dtype=dtype).init(seed=0)
         thetas = distinct_thetas(net, settings.n_thetas)
         # layernet as train() runs it (threads workers, one BLAS thread each); numpy's products
@@ -425,7 +429,8 @@ def section_gflops(settings: Settings, p3: Problem) -> dict:
             "gemm_gflops": flops / gemm / 1e9,
             "fraction_of_gemm": gemm / times["layernet"],
         }
-    result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
+    if "float32" in result:
+        result["float32_speedup"] = result["float64"]["layernet_s"] / result["float32"]["layernet_s"]
     return result
 
 
@@ -560,22 +565,22 @@ def section_memory(settings: Settings, p3: Problem) -> dict:
     return info
 
 
-def minimum_time(function, args, reps: int) -> float:
+def minimum_time(function, args, reps: int) -> tuple[float, object]:
     """The least seconds of one call of ``function`` over ``reps`` calls per argument (after a warm-up):
-    the other processes on a shared machine only ever add time."""
-    function(args[0])
+    the other processes on a shared machine only ever add time. And the warm-up's result, ``function(args[0])``."""
+    first = function(args[0])
     best = math.inf
     for _ in range(reps):
         for arg in args:
             start = time.perf_counter()
             function(arg)
             best = min(best, time.perf_counter() - start)
-    return best
+    return best, first
 
 
 def quick_reps(settings: Settings) -> int:
-    """Repetitions of the chunked and Dask sections: one with --quick, which must stay under a minute."""
-    return 1 if settings.quick else settings.reps
+    """Repetitions of the chunked and Dask sections: two of --quick's one point (under a minute in all)."""
+    return 2 if settings.quick else settings.reps
 
 
 def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
@@ -583,13 +588,13 @@ def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
     net = ln.Network(p3.sizes, hidden=p3.hidden).init(seed=0)
     thetas = distinct_thetas(net, settings.n_thetas)
     rows = []
-    whole = net.evaluator(p3.X, p3.Y, p3.lambda_)
     with blas_threads(1):
-        J_whole = whole(thetas[0])[0]
+        J_whole = None
         for batch in (None, *settings.chunk_batches):
-            f = whole if batch is None else net.evaluator(p3.X, p3.Y, p3.lambda_, batch_size=batch)
+            f = net.evaluator(p3.X, p3.Y, p3.lambda_, batch_size=batch)  # None: the default, one chunk here
             load = os.getloadavg()[0]
-            seconds = minimum_time(f, thetas, quick_reps(settings))
+            seconds, (J, _) = minimum_time(f, thetas, quick_reps(settings))
+            J_whole = J if J_whole is None else J_whole
             rows.append(
                 {
                     "problem": p3.name,
@@ -597,7 +602,7 @@ def section_chunked(settings: Settings, p3: Problem) -> list[dict]:
                     "batch": f.batch_rows,
                     "chunks": math.ceil(len(p3.X) / f.batch_rows),
                     "seconds": seconds,
-                    "cost_rel_diff": abs(f(thetas[0])[0] - J_whole) / abs(J_whole),
+                    "cost_rel_diff": abs(J - J_whole) / abs(J_whole),
                     "load_average": load,
                 }
             )
@@ -610,19 +615,20 @@ def section_dask(settings: Settings, probs: list[Problem]) -> list[dict]:
     """One evaluation in memory and on a local Dask cluster of two single-threaded worker processes."""
     try:
         import dask.array as da
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401 - the cluster's, below
     except ImportError:
         return [{"problem": "—", "label": "skipped: pip install 'layernet[distributed]'", "skipped": True}]
     from layernet.distributed import DaskData
 
     rows = []
-    # --tiny (the test suite) only checks that the section runs: worker threads start faster than processes.
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=not settings.tiny, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        # The moons and P3: the overhead alone, and beside real work (--tiny: the moons only).
-        for p in (probs[0],) if settings.tiny else (probs[0], probs[-1]):
+    # The moons and P3: the overhead alone, and beside real work (--tiny: the moons only; --quick:
+    # S5000, a quarter of P3's work, which is still far more than the overhead).
+    if settings.tiny:
+        cases = [probs[0]]
+    else:
+        cases = [probs[0], synthetic(5000, np.random.RandomState(1)) if settings.quick else probs[-1]]
+    with local_cluster(settings):  # the default client, which DaskData uses
+        for p in cases:
             net = ln.Network(p.sizes, hidden=p.hidden).init(seed=0)
             thetas = distinct_thetas(net, settings.n_thetas)
             in_memory = net.evaluator(p.X, p.Y, p.lambda_)
@@ -630,11 +636,10 @@ def section_dask(settings: Settings, probs: list[Problem]) -> list[dict]:
             data = DaskData(net, da.from_array(p.X, chunks=(chunk, -1)), da.from_array(p.y, chunks=(chunk,)))
             try:
                 on_dask = data.evaluator(p.lambda_)
-                J, J_dask = in_memory(thetas[0])[0], on_dask(thetas[0])[0]
                 load = os.getloadavg()[0]
                 with blas_threads(1):
-                    memory_s = minimum_time(in_memory, thetas, quick_reps(settings))
-                dask_s = minimum_time(on_dask, thetas, quick_reps(settings))
+                    memory_s, (J, _) = minimum_time(in_memory, thetas, quick_reps(settings))
+                dask_s, (J_dask, _) = minimum_time(on_dask, thetas, quick_reps(settings))
             finally:
                 data.close()
             rows.append(
@@ -649,8 +654,55 @@ def section_dask(settings: Settings, probs: list[Problem]) -> list[dict]:
                     "load_average": load,
                 }
             )
-        del client
     return rows
+
+
+#: A LocalCluster of two single-threaded worker processes, started by a process of its own.
+CLUSTER_SCRIPT = """
+import sys
+from distributed import LocalCluster
+
+with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the benchmark closes the pipe
+"""
+
+
+@contextlib.contextmanager
+def local_cluster(settings: Settings):
+    """A Client of a local cluster of two single-threaded workers: processes, or with --tiny threads.
+
+    The worker processes are spawned, and a spawned process imports its parent's main module:
+    started from here, each worker imported this benchmark (scikit-learn, rich...) before it
+    could work, and the cluster took 6.4 s to start and 1.5 s to stop, against 1.1 s and 0.8 s
+    when a process of its own, running nothing else, starts it (the 2-core AMD EPYC). The
+    workers are the same in both cases, and so is what the section measures.
+    """
+    from distributed import Client, LocalCluster
+
+    if settings.tiny:  # the test suite only checks that the section runs: threads start faster
+        with (
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        address = launcher.stdout.readline().strip()
+        if not address:
+            raise RuntimeError(f"the local Dask cluster did not start (exit code {launcher.wait()})")
+        with Client(address) as client:
+            yield client
+    finally:
+        launcher.stdin.close()
+        try:
+            launcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            launcher.kill()
+            launcher.wait()
 
 
 GROWTH_SCRIPT = """
@@ -716,7 +768,9 @@ def section_growth(settings: Settings) -> list[dict]:
 
     sizes = list(settings.growth_sizes)
     cases = [("layernet", rows, "float64") for rows in settings.growth_rows]
-    cases += [("scikit-learn", rows, "float64") for rows in settings.growth_rows]
+    # quick: scikit-learn at the largest size only (each size is a fresh process, 2.5 s of imports for it)
+    sklearn_rows = settings.growth_rows[-1:] if settings.quick and not settings.tiny else settings.growth_rows
+    cases += [("scikit-learn", rows, "float64") for rows in sklearn_rows]
     if not settings.quick and not settings.tiny:
         cases.append(("layernet", settings.growth_rows[-1], "float32"))
     rows_out = []
@@ -1008,11 +1062,15 @@ TABLES = {
             Column("GEMM GFLOP/s (faster)", "gemm_gflops", "{:.1f}".format),
             Column("fraction of GEMM rate", "fraction_of_gemm", "{:.0%}".format),
         ),
-        rows=lambda g: [{"dtype": dtype, **g[dtype]} for dtype in ("float64", "float32")],
+        rows=lambda g: [{"dtype": dtype, **g[dtype]} for dtype in ("float64", "float32") if dtype in g],
         note=lambda g: (
             "GEMM only: the same products, nothing else, samples along the rows (scikit-learn's layout) or "
-            "the columns (layernet's); the faster sets numpy's rate.\n"
-            f"float32 evaluation is {g['float32_speedup']:.2f}x as fast as float64 on P3."
+            "the columns (layernet's); the faster sets numpy's rate."
+            + (
+                f"\nfloat32 evaluation is {g['float32_speedup']:.2f}x as fast as float64 on P3."
+                if "float32" in g
+                else ""
+            )
         ),
     ),
     "training": ResultsTable(

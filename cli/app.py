@@ -16,13 +16,14 @@ import typer
 import layernet as ln
 
 from . import evaluate, gradcheck, interchange, interrupts, models, study, train
-from .common import EXIT_ERROR, EXIT_INTERRUPTED, ConfigCommand
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, Command, ConfigCommand, Group
 from .render import error
 
 __all__ = ["app", "main", "EXIT_ERROR", "EXIT_INTERRUPTED"]
 
 app = typer.Typer(
     name="layernet",
+    cls=Group,
     help="Build, train and inspect course-style neural networks. "
     "`layernet train` with no argument trains the reference 2-3-2 moons network.",
     no_args_is_help=True,
@@ -62,14 +63,14 @@ def _friendly(command):
 
 # The commands that read a run configuration take --set and --section.key options.
 app.command(cls=ConfigCommand, epilog=train.EPILOG)(_friendly(train.train))
-app.command()(_friendly(models.init))
-app.command()(_friendly(evaluate.evaluate))
-app.command()(_friendly(evaluate.predict))
+app.command(cls=Command)(_friendly(models.init))
+app.command(cls=Command)(_friendly(evaluate.evaluate))
+app.command(cls=Command)(_friendly(evaluate.predict))
 app.command(cls=ConfigCommand)(_friendly(gradcheck.gradcheck))
-app.command()(_friendly(models.show))
+app.command(cls=Command)(_friendly(models.show))
 app.command(cls=ConfigCommand)(_friendly(study.study))
-app.command()(_friendly(interchange.export))
-app.command(name="import")(_friendly(interchange.import_))
+app.command(cls=Command)(_friendly(interchange.export))
+app.command(cls=Command, name="import")(_friendly(interchange.import_))
 
 
 def main() -> None:

@@ -263,28 +263,42 @@ class TrainingProgress:
     STEPS = 1000
 
     def __init__(self, enabled: bool, tol: float) -> None:
-        from rich.progress import Progress
-
+        self.enabled = enabled
         self.tol = tol
         self.first = None  # the first iteration's max |grad|, the bar's empty end
         self.previous = None
-        self.progress = Progress(
-            _training_column(),
-            console=console(stderr=True),
-            transient=True,
-            disable=not enabled,
-        )
-        self.task = self.progress.add_task(
-            "train", total=self.STEPS, iteration=None, cost="…", change="…", grad="…", tol=f"{tol:.0e}",
-            evaluations=0, validation="",
-        )
+        self._fields = {
+            "completed": 0, "iteration": None, "cost": "…", "change": "…", "grad": "…", "evaluations": 0,
+            "validation": "",
+        }  # fmt: skip
+        self._progress = None
+        if enabled:
+            self.progress  # noqa: B018 - built now, to draw from the start
+
+    @property
+    def progress(self):
+        """rich's ``Progress``, built on first use: disabled (stderr is no terminal), a run never
+        needs it, nor the import of ``rich.progress`` and an update per iteration."""
+        if self._progress is None:
+            from rich.progress import Progress
+
+            self._progress = Progress(
+                _training_column(),
+                console=console(stderr=True),
+                transient=True,
+                disable=not self.enabled,
+            )
+            self.task = self._progress.add_task("train", total=self.STEPS, tol=f"{self.tol:.0e}", **self._fields)
+        return self._progress
 
     def __enter__(self) -> TrainingProgress:
-        self.progress.start()
+        if self.enabled:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.progress.stop()
+        if self._progress is not None:
+            self._progress.stop()
 
     def fraction(self, grad_max: float) -> float:
         """How far ``grad_max`` has come from the first iteration's value to ``tol``, on a log scale (0..1)."""
@@ -304,16 +318,17 @@ class TrainingProgress:
             self.first = grad
         change = "…" if self.previous is None else f"{info.cost - self.previous:+.1e}"
         self.previous = info.cost
-        self.progress.update(
-            self.task,
-            completed=round(self.STEPS * self.fraction(grad)),
-            iteration=info.iteration,
-            cost=_number(info.cost),
-            change=change,
-            grad=f"{grad:.1e}",
-            evaluations=info.evaluations,
-            validation=validation_text(info),
-        )
+        self._fields = {
+            "completed": round(self.STEPS * self.fraction(grad)),
+            "iteration": info.iteration,
+            "cost": _number(info.cost),
+            "change": change,
+            "grad": f"{grad:.1e}",
+            "evaluations": info.evaluations,
+            "validation": validation_text(info),
+        }
+        if self._progress is not None:
+            self._progress.update(self.task, **self._fields)
 
 
 def _training_column():
