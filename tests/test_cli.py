@@ -120,7 +120,8 @@ def test_usage_errors_exit_2():
     assert runner.invoke(app, ["train", "--layers", "2,a"]).exit_code == 2
     assert runner.invoke(app, ["train", "--bogus"]).exit_code == 2
     # Options given are coerced by typer as ever, though options left out skip it (common.Command).
-    for args in (["train", "--max-iter", "many"], ["train", "--learning-rate", "x"], ["evaluate", "m.npz", "--json", "-q"]):
+    usage_errors = (["train", "--max-iter", "many"], ["train", "--learning-rate", "x"], ["evaluate", "m.npz", "--json", "-q"])
+    for args in usage_errors:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
     assert "Invalid value for '--max-iter'" in runner.invoke(app, ["train", "--max-iter", "many"]).output
