@@ -120,7 +120,11 @@ def test_usage_errors_exit_2():
     assert runner.invoke(app, ["train", "--layers", "2,a"]).exit_code == 2
     assert runner.invoke(app, ["train", "--bogus"]).exit_code == 2
     # Options given are coerced by typer as ever, though options left out skip it (common.Command).
-    usage_errors = (["train", "--max-iter", "many"], ["train", "--learning-rate", "x"], ["evaluate", "m.npz", "--json", "-q"])
+    usage_errors = (
+        ["train", "--max-iter", "many"],
+        ["train", "--learning-rate", "x"],
+        ["evaluate", "m.npz", "--json", "-q"],
+    )
     for args in usage_errors:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
