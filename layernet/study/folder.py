@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,6 +111,17 @@ def _parse_row(cells: list[str], columns: tuple[str, ...] = RECORD_COLUMNS) -> F
             values[name] = None
         else:
             values[name] = float(cell)
+    for name in ("lambda", "lambda_reached"):
+        # A lambda is a finite number >= 0 (an auto fit's, the one it reached: never missing).
+        value = values.get(name)
+        if value is None and name == "lambda_reached" and values.get("lambda") == AUTO:
+            raise ValueError("an auto fit without its lambda_reached")
+        if value is not None and value != AUTO and not 0 <= value < math.inf:
+            raise ValueError(f"{name} {value!r} is not a finite number >= 0")
+    effective = values.get("effective_parameters")
+    if effective is not None and not math.isnan(effective) and not 0 <= effective < math.inf:
+        # NaN is written by an auto fit stopped before its first re-estimation.
+        raise ValueError(f"effective_parameters {effective!r} is not a finite number >= 0")
     return FitRecord(**{_field_name(name): value for name, value in values.items()})
 
 
