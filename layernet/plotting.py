@@ -813,7 +813,7 @@ def plot_learning_curve(curve, ax=None, *, metric: str = "error", title=None):
     architecture = "-".join(map(str, settings["layers"]))
     if learning:
         ax.set_xlabel("training samples")
-        default = f"Learning curve, {architecture} network, lambda = {settings['lambdas'][0]:g}"
+        default = f"Learning curve, {architecture} network, lambda = {lambda_text(settings['lambdas'][0])}"
     else:
         positive = [value for value in x if value > 0]
         if positive:
