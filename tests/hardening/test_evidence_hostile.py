@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import layernet as ln
+from layernet import evidence
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +71,14 @@ def damaged_copy(source, target, column: str, cell: str):
 
 @pytest.mark.parametrize(
     "column, cell",
-    [("lambda_reached", "nan"), ("lambda_reached", "inf"), ("lambda_reached", "-1"), ("lambda_reached", ""),
-     ("effective_parameters", "-3"), ("effective_parameters", "inf")],
+    [
+        ("lambda_reached", "nan"),
+        ("lambda_reached", "inf"),
+        ("lambda_reached", "-1"),
+        ("lambda_reached", ""),
+        ("effective_parameters", "-3"),
+        ("effective_parameters", "inf"),
+    ],
 )
 def test_a_damaged_auto_cell_in_results_csv_is_one_clear_error(auto_folder, tmp_path, column, cell):
     # Before: nan and -1 were read as lambdas reached, inf and an empty cell crashed the figures.
@@ -119,3 +126,80 @@ def test_a_learning_curve_at_lambda_auto_draws(tmp_path):
         assert "lambda = auto" in ax.get_title()
     finally:
         ax.figure.clf()
+
+
+# -- the numbers against a plain MacKay update -----------------------------------------------------
+
+
+def plain_outputs(sizes, hidden, output, theta, X):
+    """``(z, a)`` of the output layer: a loop over the layers, bias in column 0 of each matrix."""
+    functions = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh}
+    a, start = X, 0
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        matrix = theta[start : start + n_out * (n_in + 1)].reshape(n_out, n_in + 1)
+        start += matrix.size
+        z = matrix[:, 0] + a @ matrix[:, 1:].T
+        a = functions[output if index == len(sizes) - 2 else hidden](z)
+    return z, a
+
+
+def finite_difference_jacobian(f, theta, step=1e-6):
+    """``d f / d theta`` by central differences, one column per parameter: (m * n_out, n)."""
+    columns = []
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = step
+        columns.append(((f(theta + e) - f(theta - e)) / (2 * step)).ravel())
+    return np.stack(columns, axis=1)
+
+
+def weight_mask(sizes):
+    return np.concatenate(
+        [np.c_[np.zeros((n_out, 1)), np.ones((n_out, n_in))].ravel() for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    )
+
+
+def mackay(B, theta, mask, lambda_):
+    """gamma and alpha of MacKay's update from the data term's Gauss-Newton matrix ``B`` (precision 1)."""
+    A = B + lambda_ * np.diag(mask)
+    gamma = mask.sum() - lambda_ * np.trace(np.linalg.solve(A, np.diag(mask)))
+    return gamma, gamma / np.sum((theta * mask) ** 2)
+
+
+def test_sigmoid_one_vs_all_with_a_hidden_layer_follows_the_plain_update():
+    # Three independent sigmoid outputs (the course's one-vs-all), a tanh hidden layer: the
+    # cross-entropy's Gauss-Newton matrix is J_z^T diag(p (1 - p)) J_z, and lambda = alpha.
+    rng = np.random.default_rng(7)
+    sizes, lambda_ = [3, 4, 3], 0.05
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 3, 30)
+    net = ln.Network(sizes, hidden="tanh", output="sigmoid").init(1)
+    theta = net.theta * 3  # well off zero: saturated and unsaturated units
+    p = plain_outputs(sizes, "tanh", "sigmoid", theta, X)[1]
+    J = finite_difference_jacobian(lambda t: plain_outputs(sizes, "tanh", "sigmoid", t, X)[0], theta)
+    B = J.T @ ((p * (1 - p)).ravel()[:, None] * J)
+    mask = weight_mask(sizes)
+    gamma, alpha = mackay(B, theta, mask, lambda_)
+    got = evidence.reestimate(net, theta, X, np.eye(3)[y], lambda_)
+    assert got.beta is None and got.n_weights == mask.sum()
+    np.testing.assert_allclose([got.gamma, got.alpha, got.lambda_], [gamma, alpha, alpha], rtol=1e-6)
+    assert got.effective_parameters == pytest.approx(gamma + (1 - mask).sum(), rel=1e-6)
+
+
+def test_a_tanh_output_with_squared_error_follows_the_plain_update():
+    # A non-canonical pair: the residual is a - y with a = tanh(z), so the Gauss-Newton matrix is
+    # J_a^T J_a of the outputs themselves; beta = (N - b - gamma) / sum(r**2), lambda = alpha / beta.
+    rng = np.random.default_rng(8)
+    sizes, lambda_ = [2, 3, 2], 0.02
+    X = rng.normal(size=(25, 2))
+    Y = np.tanh(X @ [[0.7, -0.2], [0.3, 0.9]]) * 0.8 + rng.normal(scale=0.1, size=(25, 2))
+    net = ln.Network(sizes, hidden="sigmoid", output="tanh", task="regression").init(2)
+    theta = net.theta * 2
+    a = plain_outputs(sizes, "sigmoid", "tanh", theta, X)[1]
+    J = finite_difference_jacobian(lambda t: plain_outputs(sizes, "sigmoid", "tanh", t, X)[1], theta)
+    mask = weight_mask(sizes)
+    gamma, alpha = mackay(J.T @ J, theta, mask, lambda_)
+    beta = (Y.size - (1 - mask).sum() - gamma) / np.sum((a - Y) ** 2)
+    got = evidence.reestimate(net, theta, X, Y, lambda_)
+    np.testing.assert_allclose(
+        [got.gamma, got.alpha, got.beta, got.lambda_], [gamma, alpha, beta, alpha / beta], rtol=1e-6
+    )
