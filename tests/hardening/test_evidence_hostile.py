@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shutil
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import layernet as ln
 from layernet import evidence
+from layernet_cli.app import app
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +208,78 @@ def test_a_tanh_output_with_squared_error_follows_the_plain_update():
     np.testing.assert_allclose(
         [got.gamma, got.alpha, got.beta, got.lambda_], [gamma, alpha, beta, alpha / beta], rtol=1e-6
     )
+
+
+# -- hostile arguments -----------------------------------------------------------------------------
+
+ODD = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.text(max_size=6),
+    st.sampled_from(["auto", " AUTO", "Auto\t", "autos", "au to", "0.1", "nan", b"auto", None, True, [0.1], {}]),
+)
+
+
+def accepted(value):
+    """The documented rule, written out: "auto" in any case and spacing, or a finite real >= 0 (no bool)."""
+    if isinstance(value, str):
+        return "auto" if value.strip().lower() == "auto" else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def refused(call, name):
+    with pytest.raises(ln.LayerNetError) as caught:
+        call()
+    assert isinstance(caught.value, ValueError) and name in str(caught.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=ODD)
+def test_every_lambda_is_auto_a_number_or_one_error_naming_it(value):
+    expected = accepted(value)
+    reference = ln.RunConfig.reference()
+    if expected is None:
+        refused(lambda: ln.TrainOptions(lambda_=value), "lambda_")
+        if value is not None:  # override's None is "no change"
+            refused(lambda: reference.override({"training.lambda": value}), "training.lambda")
+        refused(lambda: ln.study.run(reference, depths=[1], widths=[1], lambdas=[value], folds=2, n_jobs=1), "lambdas")
+        refused(lambda: ln.LayerNetClassifier(alpha=value).fit([[0.0], [1.0]], [0, 1]), "alpha")
+    else:
+        assert ln.TrainOptions(lambda_=value).lambda_ == expected
+        assert reference.override({"training.lambda": value}).training.lambda_ == expected
+        # Twice in a study's grid: refused as a repeat, so it was read as a lambda (and nothing runs).
+        refused(
+            lambda: ln.study.run(reference, depths=[1], widths=[1], lambdas=[value, value], folds=2), "more than once"
+        )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--lambda", "autox"],
+        ["train", "--lambda", "nan"],
+        ["train", "--lambda", "-1e-3"],
+        ["train", "--set", "training.lambda=[1]"],
+        ["train", "--set", "training.lambda=true"],
+        ["train", "--set", "training.lambda='0.1'"],
+        ["study", "--lambdas", "0,inf,auto", "--depths", "1", "--widths", "1"],
+        ["study", "--lambdas", "auto,AUTO", "--depths", "1", "--widths", "1"],
+        ["study", "--lambdas", "0", "--boundary-lambda", "auto", "--depths", "1", "--widths", "1"],
+    ],
+)
+def test_a_bad_lambda_on_the_command_line_is_one_red_line(tmp_path, args):
+    result = CliRunner().invoke(
+        app,
+        [*args, "--out" if args[0] == "study" else "--quiet", *([str(tmp_path / "out")] if args[0] == "study" else [])],
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert "lambda" in line
+    assert not (tmp_path / "out" / "results.csv").exists()
