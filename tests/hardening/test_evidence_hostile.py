@@ -283,3 +283,88 @@ def test_a_bad_lambda_on_the_command_line_is_one_red_line(tmp_path, args):
     (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert "lambda" in line
     assert not (tmp_path / "out" / "results.csv").exists()
+
+
+# -- odd problems: what every auto result must say about itself ------------------------------------
+
+
+def interrupt_at(iteration):
+    def callback(info):
+        if info.iteration == iteration:
+            raise KeyboardInterrupt
+
+    return callback
+
+
+def odd_problem(name):
+    """``(network, X, y, train settings)`` of one odd problem, small enough to train in milliseconds."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(30, 2))
+    labels = (X[:, 0] * X[:, 1] > 0).astype(int)
+    if name == "deep sigmoid at chance":
+        return ln.Network([2, 3, 3, 3, 3, 3, 3, 2]).init(0), X, labels, {"method": "lbfgs", "max_iter": 150}
+    if name == "separable":
+        Xs = np.r_[X[:15] + 6, X[15:] - 6]
+        return ln.Network([2, 3, 2]).init(0), Xs, np.r_[[0] * 15, [1] * 15], {"method": "cg", "max_iter": 300}
+    if name == "one sample per class":
+        return ln.Network([2, 3, 3], output="softmax").init(0), np.eye(3)[:, :2], [0, 1, 2], {"method": "lbfgs"}
+    if name == "constant feature":
+        Xc = np.c_[X, np.full(len(X), 4.0)]
+        return ln.Network([3, 3, 2]).init(0), Xc, labels, {"method": "trust-krylov", "max_iter": 60}
+    if name == "exact fit":
+        return ln.Network([2, 1], output="identity").init(0), X, X @ [1.5, -2.0] + 0.5, {"method": "lm"}
+    if name == "two outputs":
+        Y = np.c_[np.sin(X[:, 0]), X[:, 1] ** 2]
+        return ln.Network([2, 4, 2], hidden="tanh", output="identity").init(0), X, Y, {"method": "lm", "max_iter": 40}
+    if name == "float32":
+        net = ln.Network([2, 3, 2], dtype="float32").init(0)
+        return net, X, labels, {"method": "trust-ncg", "max_iter": 40}
+    if name == "max_iter 1":
+        return ln.Network([2, 3, 2]).init(0), X, labels, {"method": "gd", "max_iter": 1}
+    if name == "Ctrl-C in the second phase":
+        return ln.Network([2, 3, 2]).init(0), X, labels, {"method": "bfgs", "callback": interrupt_at(103)}
+    raise AssertionError(name)
+
+
+ODD_PROBLEMS = [
+    "deep sigmoid at chance",
+    "separable",
+    "one sample per class",
+    "constant feature",
+    "exact fit",
+    "two outputs",
+    "float32",
+    "max_iter 1",
+    "Ctrl-C in the second phase",
+]
+
+
+@pytest.mark.parametrize("name", ODD_PROBLEMS)
+def test_an_auto_result_on_an_odd_problem_is_consistent(name):
+    net, X, y, settings_ = odd_problem(name)
+    result = ln.train(net, X, y, lambda_="auto", **settings_)
+    found = result.evidence
+    # The parameters bound are finite and the result's own.
+    assert np.isfinite(net.theta).all() and np.array_equal(net.theta, result.theta)
+    assert np.isfinite(result.cost) and result.status != "diverged"
+    # The record of the phases, written out plainly, is the history's lambda column.
+    assert len(found.lambdas) == len(found.phase_iterations) and sum(found.phase_iterations) == result.iterations
+    series = [found.lambdas[0]] + [value for value, n in zip(found.lambdas, found.phase_iterations) for _ in range(n)]
+    assert result.history["lambda"] == series
+    assert {len(column) for column in result.history.values()} == {result.iterations + 1}
+    # The lambda reported is the one the last parameters were trained with, and a sane one.
+    # (A last phase of no iterations started converged under its lambda: that one is reported.)
+    assert result.lambda_ == found.lambda_ == found.lambdas[-1]
+    assert found.phase_iterations[-1] == 0 or series[-1] == result.lambda_
+    low, high = evidence.LAMBDA_RANGE
+    assert all(low <= value <= high for value in found.lambdas)
+    assert found.cycles <= len(found.lambdas) and (found.cycles > 0 or not found.settled)
+    if name == "Ctrl-C in the second phase":
+        assert result.status == "interrupted" and result.iterations == 103 and result.lambda_ == found.lambdas[1]
+    if name == "max_iter 1":
+        assert result.status == "max_iter" and result.iterations == 1 and not found.settled
+    if found.settled:
+        # Settled means trained to convergence with the reported lambda: its gradient vanishes there.
+        Y = y if net.is_regressor else np.eye(net.n_outputs)[np.asarray(y)]
+        gradient = net.cost_and_grad(result.theta.astype(float), X, Y, result.lambda_)[1]
+        assert np.abs(gradient).max() < 1e-3
