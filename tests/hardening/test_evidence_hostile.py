@@ -368,3 +368,18 @@ def test_an_auto_result_on_an_odd_problem_is_consistent(name):
         Y = y if net.is_regressor else np.eye(net.n_outputs)[np.asarray(y)]
         gradient = net.cost_and_grad(result.theta.astype(float), X, Y, result.lambda_)[1]
         assert np.abs(gradient).max() < 1e-3
+
+
+def test_show_says_a_saved_model_chose_its_lambda_by_the_evidence(tmp_path):
+    # Before: "cg, lambda = 0.010385551790142137", the same as a lambda given by hand.
+    config = tmp_path / "auto.toml"
+    config.write_text('seed = 0\n[data]\nn_samples = 40\n[training]\nmax_iter = 5\nlambda = "auto"\n')
+    model = tmp_path / "model.npz"
+    trained = CliRunner().invoke(app, ["train", str(config), "--save", str(model), "--quiet"])
+    assert trained.exit_code == 0, trained.output
+    summary = ln.load(model).training_summary
+    effective = summary["evidence"]["effective_parameters"]
+    shown = CliRunner().invoke(app, ["show", str(model)])
+    assert shown.exit_code == 0, shown.output
+    expected = f"lambda = auto -> {summary['lambda']:.4g} ({effective:.1f} effective parameters)"
+    assert expected in " ".join(shown.output.split())
