@@ -298,6 +298,8 @@ def train(
                 callback=callback,
                 monitor=monitor if monitor.active else None,
                 theta0=theta0,
+                # The re-estimations' work buffers stay within the evaluations' budget too.
+                rows=net._chunk_rows(len(X), options.max_memory, options.batch_size),
             )
         else:
             outcome = run(options.lambda_, theta0, options.max_iter, callback, monitor if monitor.active else None)
