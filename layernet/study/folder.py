@@ -30,7 +30,7 @@ from ..errors import LayerNetError
 from ..persistence import json_safe
 from ..study_defaults import BEST_FILE, FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
 from ..writing import atomic_write
-from .grid import GRID_KEYS, StudySettings
+from .grid import GRID_KEYS, StudySettings, _lambda_grid
 from .records import AUTO, RECORD_COLUMNS, FitRecord, _field_name
 
 _OPTIONAL_COLUMNS = {"lambda_reached", "effective_parameters"}
@@ -274,7 +274,7 @@ def _settings_from_stored(stored: dict, path: Path) -> StudySettings:
         return StudySettings(
             tuple(settings["depths"]),
             tuple(settings["widths"]),
-            tuple(AUTO if value == AUTO else float(value) for value in settings["lambdas"]),
+            _lambda_grid(settings["lambdas"]),  # checked as given: finite, >= 0, no repeats
             settings["folds"],
             config,
             settings.get("repeats", 1),

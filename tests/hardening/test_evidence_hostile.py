@@ -406,3 +406,15 @@ def test_show_says_a_saved_model_chose_its_lambda_by_the_evidence(tmp_path):
     assert shown.exit_code == 0, shown.output
     expected = f"lambda = auto -> {summary['lambda']:.4g} ({effective:.1f} effective parameters)"
     assert expected in " ".join(shown.output.split())
+
+
+@pytest.mark.parametrize("lambdas", [[float("nan")], [-1], ["auto", "AUTO"], [], "auto"])
+def test_a_damaged_lambda_grid_in_study_json_is_one_clear_error(auto_folder, tmp_path, lambdas):
+    # Before: NaN, negative, repeated and empty grids were loaded as they were.
+    folder = tmp_path / "damaged"
+    shutil.copytree(auto_folder, folder)
+    stored = json.loads((folder / "study.json").read_text())
+    stored["settings"]["lambdas"] = lambdas
+    (folder / "study.json").write_text(json.dumps(stored))
+    with pytest.raises(ln.LayerNetError, match="study settings are malformed .*lambdas"):
+        ln.study.load(folder)
