@@ -123,16 +123,6 @@ def test_a_format_2_folder_grows_an_auto_candidate(tmp_path):
     assert json.loads((folder / "study.json").read_text())["format_version"] == 3
 
 
-def test_a_learning_curve_at_lambda_auto_draws(tmp_path):
-    # Before: plot_learning_curve formatted "auto" with :g (ValueError; a traceback in the CLI).
-    curve = ln.study.learning_curve(tiny_study_config(), sizes=[1.0], lambda_="auto", folds=2, n_jobs=1)
-    ax = ln.plotting.plot_learning_curve(curve)
-    try:
-        assert "lambda = auto" in ax.get_title()
-    finally:
-        ax.figure.clf()
-
-
 # -- the numbers against a plain MacKay update -----------------------------------------------------
 
 
