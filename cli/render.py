@@ -200,7 +200,14 @@ def model_table(path, net, metadata: dict, missing=()) -> Table:
         rows.append(("label column", net.label_name))
     training = metadata.get("training") or {}
     if training:
-        rows.append(("trained with", f"{training.get('method', '?')}, lambda = {training.get('lambda', '?')}"))
+        lambda_ = training.get("lambda", "?")
+        evidence = training.get("evidence")
+        if isinstance(evidence, dict) and isinstance(lambda_, (int, float)) and not isinstance(lambda_, bool):
+            # lambda_="auto": say so, with what the evidence made of the network.
+            effective = evidence.get("effective_parameters")
+            known = isinstance(effective, (int, float)) and math.isfinite(effective)
+            lambda_ = f"auto -> {lambda_:.4g}" + (f" ({effective:.1f} effective parameters)" if known else "")
+        rows.append(("trained with", f"{training.get('method', '?')}, lambda = {lambda_}"))
         if training.get("data"):
             rows.append(("data", f"{training['data']}, seed {training.get('seed', '?')}"))
         rows.append(("cost", _number(training.get("cost"))))

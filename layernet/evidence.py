@@ -136,7 +136,17 @@ class Evidence(EvidenceEstimate):
         return dataclasses.asdict(self)
 
 
-def reestimate(net, theta, X, Y, lambda_: float, *, dense_limit: int = DENSE_LIMIT, probes: int = HUTCHINSON_PROBES):
+def reestimate(
+    net,
+    theta,
+    X,
+    Y,
+    lambda_: float,
+    *,
+    dense_limit: int = DENSE_LIMIT,
+    probes: int = HUTCHINSON_PROBES,
+    rows: int | None = None,
+):
     """The evidence's next ``lambda`` (and ``gamma``, ``alpha``, ``beta``) at ``theta``, trained with ``lambda_``.
 
     Parameters
@@ -150,6 +160,10 @@ def reestimate(net, theta, X, Y, lambda_: float, *, dense_limit: int = DENSE_LIM
         Positive: the Gauss-Newton matrix must be invertible on the weights.
     dense_limit : int
         Above this many parameters, Hutchinson's trace estimate with ``probes`` probes.
+    rows : int, optional
+        Samples per chunk (as training's ``max_memory`` or ``batch_size`` allow): the Gauss-Newton
+        matrix (or product) and the residuals are summed over chunks of this many samples, so the
+        work buffers stay within training's budget. Default: all the samples at once.
 
     Returns
     -------
@@ -163,19 +177,76 @@ def reestimate(net, theta, X, Y, lambda_: float, *, dense_limit: int = DENSE_LIM
     X = net._inputs(X)
     Y = net._check_targets(Y, len(X))
     theta = net._check_theta(theta)
+    point = np.array(theta, dtype=np.float64)
+    m, n = len(X), point.size
+    rows = m if rows is None else max(1, min(int(rows), m))
+    if rows < m:
+        return _reestimate_in_chunks(net, point, X, Y, lambda_, dense_limit, probes, rows)
     work = net._engine.workspace(len(X))
     work.set_inputs(X, Y)
     curvature = Curvature(net._engine, work, lambda_)
     mask = work.weight_mask
-    point = np.array(theta, dtype=np.float64)
-    m, k, n = len(X), int(mask.sum()), point.size
     with np.errstate(all="ignore"):
         curvature._at(point, need_second=False)  # the forward pass, kept for every product below
         if n <= dense_limit:
             trace, how = _dense_trace(curvature.gauss_newton_matrix(point), mask), "dense"
         else:
-            trace, how = _hutchinson_trace(curvature, point, mask, probes), "hutchinson"
+            trace, how = _hutchinson_trace(curvature.product, point, mask, probes), "hutchinson"
         residual_sum = float(np.sum(np.square(curvature._residual)))
+    return _estimate(net, point, Y, lambda_, mask, trace, how, residual_sum)
+
+
+def _reestimate_in_chunks(net, point, X, Y, lambda_, dense_limit, probes, rows) -> EvidenceEstimate:
+    """:func:`reestimate` with every sum over the samples taken ``rows`` samples at a time.
+
+    The Gauss-Newton matrix (and product) of the mean cost is the mean of the chunks' own, each
+    chunk's weighted by its share of the samples; the penalty's ``lambda / m`` is added once.
+    """
+    from .curvature import Curvature
+
+    m, n = len(X), point.size
+    chunks = [slice(start, min(start + rows, m)) for start in range(0, m, rows)]
+    spaces = {}
+
+    def curvatures():
+        """A fresh curvature per chunk (its own forward pass), on one work buffer per chunk size."""
+        for chunk in chunks:
+            size = chunk.stop - chunk.start
+            if size not in spaces:
+                spaces[size] = net._engine.workspace(size)
+            work = spaces[size]
+            work.set_inputs(X[chunk], Y[chunk])
+            yield Curvature(net._engine, work, 0.0), size / m
+
+    mask = net._engine.workspace(1).weight_mask.copy()
+    penalty = (lambda_ / m) * mask
+    residual_sum = 0.0
+    with np.errstate(all="ignore"):
+        if n <= dense_limit:
+            G = np.zeros((n, n))
+            for curvature, share in curvatures():
+                G += share * curvature.gauss_newton_matrix(point)
+                residual_sum += float(np.sum(np.square(curvature._residual)))
+            G[np.diag_indices(n)] += penalty
+            trace, how = _dense_trace(G, mask), "dense"
+        else:
+
+            def product(point, v, gauss_newton=True):
+                total = penalty * v
+                for curvature, share in curvatures():
+                    total += share * curvature.product(point, v, gauss_newton=True)
+                return total
+
+            trace, how = _hutchinson_trace(product, point, mask, probes), "hutchinson"
+            for curvature, _ in curvatures():
+                curvature._at(point, need_second=False)
+                residual_sum += float(np.sum(np.square(curvature._residual)))
+    return _estimate(net, point, Y, lambda_, mask, trace, how, residual_sum)
+
+
+def _estimate(net, point, Y, lambda_, mask, trace, how, residual_sum) -> EvidenceEstimate:
+    """MacKay's update from ``tr(G^-1 P)`` and the residuals' sum of squares."""
+    m, k, n = len(Y), int(mask.sum()), point.size
     if not math.isfinite(trace):
         raise LayerNetError("the Gauss-Newton matrix is not finite at these parameters (overflow): scale the features")
     gamma = min(max(k - lambda_ / m * trace, 0.0), float(k))
@@ -225,14 +296,15 @@ def _dense_trace(G: np.ndarray, mask: np.ndarray) -> float:
     return float(np.dot(np.diag(inverse), mask))
 
 
-def _hutchinson_trace(curvature, point: np.ndarray, mask: np.ndarray, probes: int) -> float:
-    """Hutchinson's ``mean(z^T P G^-1 P z)`` over Rademacher ``z``, each solve by conjugate gradients."""
+def _hutchinson_trace(product, point: np.ndarray, mask: np.ndarray, probes: int) -> float:
+    """Hutchinson's ``mean(z^T P G^-1 P z)`` over Rademacher ``z``, each solve by conjugate gradients.
+
+    ``product(point, v, gauss_newton=True)`` is ``G v``.
+    """
     from scipy.sparse.linalg import LinearOperator, cg
 
     n = point.size
-    operator = LinearOperator(
-        (n, n), matvec=lambda v: curvature.product(point, np.ravel(v), gauss_newton=True), dtype=np.float64
-    )
+    operator = LinearOperator((n, n), matvec=lambda v: product(point, np.ravel(v), gauss_newton=True), dtype=np.float64)
     rng = np.random.default_rng(0)  # the same probes every time: a run stays reproducible
     total = 0.0
     for _ in range(probes):
@@ -244,7 +316,9 @@ def _hutchinson_trace(curvature, point: np.ndarray, mask: np.ndarray, probes: in
     return total / probes
 
 
-def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor=None, theta0, dense_limit=None):
+def search(
+    run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor=None, theta0, dense_limit=None, rows=None
+):
     """Alternate optimizer phases and re-estimations until lambda settles: ``(outcome, evidence)``.
 
     ``run(lambda_, x0, max_iter, callback, monitor) -> OptimizeOutcome`` trains one phase from
@@ -253,7 +327,7 @@ def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor
     most :data:`SETTLE_RTOL`, to convergence; lambda has settled when the re-estimate after a
     converged phase is still that close. The phases' records are joined into one outcome
     (iterations numbered on, the callback and the monitor seeing one run); the last phase's
-    lambda is the result's.
+    lambda is the result's. ``rows``: the re-estimations' samples per chunk (see :func:`reestimate`).
     """
     from .optimize import IterationInfo, OptimizeOutcome
 
@@ -267,7 +341,7 @@ def search(run, net, X, Y, *, method: str, max_iter: int, callback=None, monitor
     spent = 0.0
     settled = False
     made = 0
-    limits = {} if dense_limit is None else {"dense_limit": dense_limit}
+    limits = {"rows": rows} if dense_limit is None else {"dense_limit": dense_limit, "rows": rows}
 
     def numbered(info: IterationInfo):
         before = joined

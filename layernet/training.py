@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -297,6 +298,8 @@ def train(
                 callback=callback,
                 monitor=monitor if monitor.active else None,
                 theta0=theta0,
+                # The re-estimations' work buffers stay within the evaluations' budget too.
+                rows=net._chunk_rows(len(X), options.max_memory, options.batch_size),
             )
         else:
             outcome = run(options.lambda_, theta0, options.max_iter, callback, monitor if monitor.active else None)
@@ -315,6 +318,11 @@ def train(
             f"{outcome.message}; restored the parameters of iteration {best}, the lowest validation cost "
             f"({monitor.best_cost:.6g})"
         )
+        if auto:
+            # The restored parameters were trained with the lambda of their own phase, not the last one.
+            lambda_ = _lambda_series(evidence, best + 1)[best]
+            evidence = dataclasses.replace(evidence, lambda_=lambda_)
+            outcome.message = f"{outcome.message}, trained with lambda {lambda_:.6g}"
     with np.errstate(over="ignore"):  # a float64 point beyond float32's range becomes inf: refused below
         np.copyto(net.theta, outcome.x, casting="unsafe")
     if not np.isfinite(net.theta).all():

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..errors import LayerNetError
 from ..persistence import json_safe
 from ..study_defaults import BEST_FILE, FORMAT, FORMAT_VERSION, RESULTS_FILE, SETTINGS_FILE, SUMMARY_FILE
 from ..writing import atomic_write
-from .grid import GRID_KEYS, StudySettings
+from .grid import GRID_KEYS, StudySettings, _lambda_grid
 from .records import AUTO, RECORD_COLUMNS, FitRecord, _field_name
 
 _OPTIONAL_COLUMNS = {"lambda_reached", "effective_parameters"}
@@ -110,6 +111,17 @@ def _parse_row(cells: list[str], columns: tuple[str, ...] = RECORD_COLUMNS) -> F
             values[name] = None
         else:
             values[name] = float(cell)
+    for name in ("lambda", "lambda_reached"):
+        # A lambda is a finite number >= 0 (an auto fit's, the one it reached: never missing).
+        value = values.get(name)
+        if value is None and name == "lambda_reached" and values.get("lambda") == AUTO:
+            raise ValueError("an auto fit without its lambda_reached")
+        if value is not None and value != AUTO and not 0 <= value < math.inf:
+            raise ValueError(f"{name} {value!r} is not a finite number >= 0")
+    effective = values.get("effective_parameters")
+    if effective is not None and not math.isnan(effective) and not 0 <= effective < math.inf:
+        # NaN is written by an auto fit stopped before its first re-estimation.
+        raise ValueError(f"effective_parameters {effective!r} is not a finite number >= 0")
     return FitRecord(**{_field_name(name): value for name, value in values.items()})
 
 
@@ -262,7 +274,7 @@ def _settings_from_stored(stored: dict, path: Path) -> StudySettings:
         return StudySettings(
             tuple(settings["depths"]),
             tuple(settings["widths"]),
-            tuple(AUTO if value == AUTO else float(value) for value in settings["lambdas"]),
+            _lambda_grid(settings["lambdas"]),  # checked as given: finite, >= 0, no repeats
             settings["folds"],
             config,
             settings.get("repeats", 1),
