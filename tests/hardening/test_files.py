@@ -102,10 +102,16 @@ def test_fifo_is_written_through(tmp_path, write):
     try:
         write(fifo)
     finally:
-        if reader.is_alive() and not received:
-            with open(fifo, "wb"):  # unblock the reader if the write never opened the pipe
-                pass
         reader.join(10)
+        if reader.is_alive():
+            # The write never opened the pipe: unblock the reader, without blocking here if it has
+            # just gone (a blocking open with no reader left would wait forever, as it once did
+            # when the reader had read everything but not yet appended it).
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            reader.join(10)
     assert received and received[0], "nothing reached the reader"
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
 
