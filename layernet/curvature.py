@@ -132,28 +132,6 @@ class Curvature:
             out += (self.lambda_ / m) * work.weight_mask * v
         return out
 
-    def gauss_newton_batch(self, theta: np.ndarray, V: np.ndarray) -> np.ndarray:
-        """The Gauss-Newton products with every row of ``V`` (shape ``(b, n)``) at once, as rows.
-
-        The passes of :meth:`product` with ``gauss_newton=True``, each over a leading axis of
-        ``b`` directions.
-        """
-        self._at(theta, need_second=False)
-        work = self.work
-        V = np.asarray(V, dtype=np.float64)
-        b = len(V)
-        blocks = [V[:, start:stop].reshape(b, *t.shape) for t, start, stop in _spans(work.thetas)]
-        Rz = None
-        for index, block in enumerate(blocks):
-            rz = block @ work.inputs[index]  # (b, n_out, m)
-            if index:
-                rz += work.W[index] @ (self._d1[index - 1] * Rz)
-            Rz = rz
-        out = self._gauss_newton_back(Rz, b)
-        if self.lambda_:
-            out += (self.lambda_ / work.n_samples) * work.weight_mask * V
-        return out
-
     def gauss_newton_matrix(self, theta: np.ndarray, budget: int = 32 * 2**20) -> np.ndarray:
         """The dense Gauss-Newton matrix ``G`` at ``theta``, ``(n, n)``, a block of columns at a time.
 

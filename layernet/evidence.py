@@ -41,6 +41,7 @@ import numpy as np
 
 from .errors import LayerNetError
 from .losses import SquaredError
+from .optimize import IterationInfo, OptimizeOutcome
 
 __all__ = [
     "AUTO_START",
@@ -329,8 +330,6 @@ def search(
     (iterations numbered on, the callback and the monitor seeing one run); the last phase's
     lambda is the result's. ``rows``: the re-estimations' samples per chunk (see :func:`reestimate`).
     """
-    from .optimize import IterationInfo, OptimizeOutcome
-
     phase_length = PHASE_ITERATIONS if method in ("cg", "lbfgs", "bfgs", "gd") else CURVATURE_PHASE_ITERATIONS
     lambda_ = AUTO_START
     x = np.array(theta0, dtype=float, copy=True)
@@ -341,7 +340,7 @@ def search(
     spent = 0.0
     settled = False
     made = 0
-    limits = {"rows": rows} if dense_limit is None else {"dense_limit": dense_limit, "rows": rows}
+    limits = {"rows": rows, "dense_limit": DENSE_LIMIT if dense_limit is None else dense_limit}
 
     def numbered(info: IterationInfo):
         before = joined
@@ -375,7 +374,7 @@ def search(
             None if monitor is None else watched,
         )
         phase_iterations.append(phase.iterations)
-        joined = phase if joined is None else _joined(joined, phase, OptimizeOutcome)
+        joined = phase if joined is None else _joined(joined, phase)
         x = phase.x
         if phase.status not in ("converged", "max_iter", "precision_loss"):
             break  # stopped, early_stopped, interrupted, diverged: the phase's word is final
@@ -400,8 +399,7 @@ def search(
             settled = True
             break
         final = change <= SETTLE_RTOL
-        idle = phase.iterations == 0 and phase.status == "converged" and len(phase_iterations) > 1
-        if idle and phase_iterations[-2] == 0:
+        if phase.status == "converged" and phase_iterations[-2:] == [0, 0]:
             # Two phases in a row that start converged: the gradient is within tol whatever lambda
             # is (a network stuck on a plateau, weights near zero), so nothing will move it.
             joined.message = (
@@ -440,19 +438,15 @@ def search(
     return joined, evidence
 
 
-def _joined(before, phase, outcome_type):
-    """One outcome from two consecutive phases: histories and counts added, the later phase's end."""
-    return outcome_type(
-        x=phase.x,
-        cost=phase.cost,
+def _joined(before: OptimizeOutcome, phase: OptimizeOutcome) -> OptimizeOutcome:
+    """One outcome from two consecutive phases: the later phase's end, histories and counts added."""
+    return dataclasses.replace(
+        phase,
         iterations=before.iterations + phase.iterations,
         evaluations=before.evaluations + phase.evaluations,
-        status=phase.status,
-        message=phase.message,
         cost_history=before.cost_history + phase.cost_history,
         grad_norm_history=before.grad_norm_history + phase.grad_norm_history,
         seconds=before.seconds + phase.seconds,
-        max_iter=phase.max_iter,
         initial_cost=before.initial_cost,
         hessp_products=before.hessp_products + phase.hessp_products,
     )

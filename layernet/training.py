@@ -246,13 +246,11 @@ def train(
     theta0 = net.theta.copy()
     threads = 1 if on_dask else options.threads or choose_threads(len(X), net.sizes)
     method, auto = options.method, options.lambda_ == "auto"
-    curvature = {}
+    curvature = None
     if method in SECOND_ORDER + LEAST_SQUARES:
         # Checked here, before training (an activation without a second derivative, a cross-entropy
         # output for lm, a Jacobian beyond max_memory); an auto run builds one for each lambda it tries.
-        checked = _curvature_for(net, X, Y, 1.0 if auto else options.lambda_, options)
-        if not auto:
-            curvature[options.lambda_] = checked
+        curvature = _curvature_for(net, X, Y, 1.0 if auto else options.lambda_, options)
 
     def run(lambda_: float, x0, max_iter, phase_callback, phase_monitor):
         if on_dask:
@@ -263,7 +261,7 @@ def train(
             )
         hessp = jacobian = None
         if method in SECOND_ORDER + LEAST_SQUARES:
-            products = curvature.get(lambda_) or _curvature_for(net, X, Y, lambda_, options)
+            products = _curvature_for(net, X, Y, lambda_, options) if auto else curvature
             hessp, jacobian = (products, None) if method in SECOND_ORDER else (None, products)
         with blas_threads(1):
             # The optimizer's first evaluation is at x0: it gives the initial cost, so no point

@@ -137,8 +137,6 @@ def test_the_dense_gauss_newton_matrix_has_the_products_as_columns(sizes, hidden
     # A budget of one column per block, and one of every column at once: the same matrix.
     for budget in (1, 2**30):
         np.testing.assert_allclose(curvature.gauss_newton_matrix(theta, budget=budget), columns, rtol=0, atol=1e-12)
-    V = rng.normal(size=(3, net.n_params))
-    np.testing.assert_allclose(curvature.gauss_newton_batch(theta, V), V @ columns.T, rtol=0, atol=1e-12)
 
 
 def test_gauss_newton_is_positive_semi_definite_where_the_hessian_is_not(rng):
