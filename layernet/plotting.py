@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, LayerNetError
-from .study_defaults import AUTO, lambda_order, lambda_text
+from .study_defaults import AUTO, is_auto, lambda_order, lambda_text
 from .validation import check_features
 from .writing import atomic_write
 
@@ -737,7 +737,7 @@ def _lambda_list(values) -> str:
 
 
 def _study_lambda(value):
-    return AUTO if isinstance(value, str) and value.strip().lower() == AUTO else float(value)
+    return AUTO if is_auto(value) else float(value)
 
 
 def _marked(result):

@@ -32,6 +32,11 @@ FORMAT_VERSION = 3
 AUTO = "auto"
 
 
+def is_auto(value) -> bool:
+    """Whether ``value`` spells ``"auto"`` (any case, surrounding spaces ignored)."""
+    return isinstance(value, str) and value.strip().lower() == AUTO
+
+
 def lambda_order(value) -> tuple:
     """A sort key for a study lambda: the numbers in order, then ``"auto"``."""
     return (1, 0.0) if value == AUTO else (0, float(value))

@@ -30,6 +30,7 @@ from ..study_defaults import (
     RESULTS_FILE,
     SETTINGS_FILE,
     SUMMARY_FILE,
+    is_auto,
 )
 from .execution import _check_scheduler, _execute, _refit, _Spec, _Task
 from .folder import (
@@ -359,10 +360,7 @@ def fit_architectures(
     settings = result.settings
     if lambda_ is None:
         lambda_ = min(settings.lambdas, key=lambda_order)
-    if isinstance(lambda_, str) and lambda_.strip().lower() == AUTO:
-        value = AUTO
-    else:
-        value = check_real(lambda_, "lambda_")
+    value = AUTO if is_auto(lambda_) else check_real(lambda_, "lambda_")
     if value not in settings.lambdas:
         known = ", ".join(map(lambda_text, settings.lambdas))
         raise LayerNetError(f"lambda_ must be one of the study's lambdas ({known}), got {lambda_!r}")

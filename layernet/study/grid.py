@@ -18,8 +18,7 @@ import numpy as np
 from .._checks import check_int, check_real
 from ..config import RunConfig
 from ..errors import ConfigError, LayerNetError
-from ..study_defaults import DEFAULT_TEST_SIZE
-from .records import AUTO, lambda_order, lambda_text
+from ..study_defaults import AUTO, DEFAULT_TEST_SIZE, is_auto, lambda_order, lambda_text
 
 __all__ = ["StudySettings", "fit_seed"]
 
@@ -151,7 +150,7 @@ def _lambda_grid(values, *, auto: bool = True) -> tuple:
     items = _as_list(values, "lambdas", "numbers or 'auto'" if auto else "numbers")
     checked = []
     for i, value in enumerate(items):
-        if auto and isinstance(value, str) and value.strip().lower() == AUTO:
+        if auto and is_auto(value):
             checked.append(AUTO)
         elif isinstance(value, str):
             expected = "a finite number >= 0 or 'auto'" if auto else "a finite number >= 0"
